@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make localnet` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
+TYPED_PATHS := primitives consensus vm
+
+.PHONY: localnet test lint typecheck unit bench install dev clean docker
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(STAMP_RUN)
+
+install: $(STAMP_RUN)
+dev: $(STAMP_DEV)
+
+localnet: $(STAMP_RUN)
+	$(VENV)/bin/scctn localnet $(LOCALNET_ARGS)
+
+lint: $(STAMP_DEV)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+typecheck: $(STAMP_DEV)
+	$(VENV)/bin/mypy $(TYPED_PATHS)
+
+unit: $(STAMP_DEV)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+bench: $(STAMP_RUN)
+	$(VENV)/bin/scctn bench all
+
+docker:
+	docker build -t scctn-node .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
