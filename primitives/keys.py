@@ -63,7 +63,7 @@ class PrivateKey:
         return bytes(self._signing)
 
     def sign(self, message: bytes) -> bytes:
-        return self._signing.sign(message).signature  # type: ignore[no-any-return]
+        return bytes(self._signing.sign(message).signature)
 
     def address(self) -> Address:
         return self.public.address()

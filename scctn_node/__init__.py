@@ -1,0 +1,1 @@
+"""The SCCTN node: config, CLI, storage, chain, API, metrics, keystore, localnet."""

@@ -1,0 +1,2 @@
+"""Storage: a key-value store interface (LevelDB and in-memory), the table schema, the
+authenticated state tree."""
