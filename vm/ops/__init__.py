@@ -1,0 +1,1 @@
+"""Operations of the token VM: one module per operation family, one table of op codes."""

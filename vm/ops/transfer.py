@@ -1,0 +1,41 @@
+"""Moving points between holders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from primitives import codec
+from vm import codes, ledger
+from vm.context import ExecContext
+from vm.errors import ExecutionFailure
+from vm.ops.registry import OpCode
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    CODE: ClassVar[OpCode] = OpCode.TRANSFER
+    symbol: str
+    to: bytes
+    amount: int
+
+    def to_wire(self) -> list[object]:
+        return [int(self.CODE), self.symbol, self.to, self.amount]
+
+    @classmethod
+    def from_args(cls, args: list[object]) -> Transfer:
+        f = codec.expect_list(args, 3, what="transfer")
+        return cls(
+            symbol=codec.expect_str(f[0], max_len=12, what="symbol"),
+            to=codec.expect_bytes(f[1], 20, what="recipient"),
+            amount=codec.expect_int(f[2], what="amount"),
+        )
+
+    def execute(self, ctx: ExecContext) -> None:
+        amount = ledger.check_amount(self.amount)
+        if self.to == ctx.sender:
+            raise ExecutionFailure("sender and recipient are the same account", codes.SELF_TRANSFER)
+        ledger.require_asset(ctx.state, self.symbol)
+        ledger.debit(ctx.state, ctx.sender, self.symbol, amount)
+        ledger.credit(ctx.state, self.to, self.symbol, amount)
+        ctx.emit("transfer", self.symbol, ctx.sender, self.to, amount)
