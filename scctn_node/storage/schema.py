@@ -16,6 +16,7 @@ class Prefix:
     STATE = b"s"  # s<state key> -> state value (the plain values the tree authenticates)
     STATE_TREE = b"n"  # n<node path> -> tree node (owned by storage/smt.py)
     CONSENSUS_LOG = b"c"  # c<...> -> consensus write-ahead log entries
+    MEMPOOL = b"p"  # p<tx hash:32> -> accepted, not yet committed transaction bytes
 
 
 def height_key(height: int) -> bytes:
@@ -44,3 +45,7 @@ def state_key(key: bytes) -> bytes:
 
 def meta_key(name: str) -> bytes:
     return Prefix.META + name.encode()
+
+
+def mempool_key(tx_hash: bytes) -> bytes:
+    return Prefix.MEMPOOL + tx_hash
