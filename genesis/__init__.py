@@ -1,0 +1,1 @@
+"""Genesis documents: schema, validation, builders, and the genesis state."""

@@ -1,0 +1,1 @@
+"""The chain: blocks, the chain store, the mempool, block production and execution."""

@@ -1,0 +1,196 @@
+"""The mempool: admission, ordering for block building, and bounded memory.
+
+Admission (in order, each failure a typed `TransactionRejected` with a stable code):
+strict decode and size, chain id, signature, expiry, gas limit, nonce window against the
+committed state, the per-account limit, and the global limit (`MempoolFull`, HTTP 429 with
+a retry hint). A transaction admitted is never dropped silently: it leaves the pool only
+by being committed in a block, or by expiring, which is recorded with its reason
+(`dropped()`), so a client asking about it always gets an answer.
+
+Block building takes, sender by sender in order of first arrival, the transactions whose
+nonces follow on from the account's committed nonce with no gap.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from scctn_node.errors import MempoolFull, TransactionRejected
+from vm import codes
+from vm.errors import InvalidTransaction
+from vm.executor import intrinsic_gas
+from vm.tx import SignedTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class MempoolConfig:
+    max_txs: int = 50_000
+    max_per_account: int = 1_024
+    nonce_window: int = 1_024
+    max_tx_gas: int = 5_000_000
+    dropped_memory: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    tx_hash: bytes
+    known: bool  # True when the transaction was already pending (idempotent resubmission)
+
+
+class Mempool:
+    def __init__(
+        self,
+        config: MempoolConfig,
+        chain_id: str,
+        committed_nonce: Callable[[bytes], int],
+        committed_tx: Callable[[bytes], bool],
+    ) -> None:
+        self.config = config
+        self.chain_id = chain_id
+        self._nonce = committed_nonce
+        self._committed = committed_tx
+        self._by_hash: dict[bytes, SignedTransaction] = {}
+        self._raw: dict[bytes, bytes] = {}
+        self._senders: OrderedDict[bytes, dict[int, bytes]] = OrderedDict()
+        self._dropped: OrderedDict[bytes, str] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._by_hash)
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._by_hash
+
+    def get(self, tx_hash: bytes) -> SignedTransaction | None:
+        return self._by_hash.get(tx_hash)
+
+    def dropped(self, tx_hash: bytes) -> str | None:
+        return self._dropped.get(tx_hash)
+
+    # ------------------------------------------------------------- admission
+    def decode(self, raw: bytes) -> SignedTransaction:
+        """Stateless checks (decode, chain, gas, signature): safe to run in a worker thread."""
+        try:
+            stx = SignedTransaction.decode(raw)
+        except InvalidTransaction as exc:
+            raise TransactionRejected(exc.message, exc.code) from exc
+        tx = stx.tx
+        if tx.chain_id != self.chain_id:
+            raise TransactionRejected(
+                f"transaction is for chain {tx.chain_id!r}, this is {self.chain_id!r}",
+                codes.WRONG_CHAIN,
+            )
+        if tx.gas_limit > self.config.max_tx_gas:
+            raise TransactionRejected(
+                f"gas limit {tx.gas_limit} exceeds the maximum {self.config.max_tx_gas}",
+                codes.GAS_LIMIT_TOO_HIGH,
+            )
+        if tx.gas_limit < intrinsic_gas(tx):
+            raise TransactionRejected(
+                f"gas limit {tx.gas_limit} is below the {intrinsic_gas(tx)} this needs",
+                codes.OUT_OF_GAS,
+            )
+        if not stx.verify_signature():
+            raise TransactionRejected("signature does not verify", codes.BAD_SIGNATURE)
+        return stx
+
+    def admit(self, stx: SignedTransaction, raw: bytes, next_height: int) -> Admitted:
+        """Stateful checks and insertion; `stx` comes from `decode`."""
+        tx_hash = stx.hash
+        if tx_hash in self._by_hash or self._committed(tx_hash):
+            return Admitted(tx_hash, True)
+        tx = stx.tx
+        if tx.expiry_height < next_height:
+            raise TransactionRejected(
+                f"transaction expired at height {tx.expiry_height}", codes.EXPIRED
+            )
+        sender = tx.sender_address
+        base = self._nonce(sender)
+        if tx.nonce < base:
+            raise TransactionRejected(
+                f"nonce {tx.nonce} already used; the account's next nonce is {base}",
+                codes.NONCE_TOO_LOW,
+            )
+        if tx.nonce >= base + self.config.nonce_window:
+            raise TransactionRejected(
+                f"nonce {tx.nonce} is too far ahead of the account's next nonce {base}",
+                codes.NONCE_TOO_HIGH,
+            )
+        pending = self._senders.get(sender)
+        if pending is not None and tx.nonce in pending:
+            raise TransactionRejected(
+                f"another transaction with nonce {tx.nonce} is already pending", codes.BAD_NONCE
+            )
+        if pending is not None and len(pending) >= self.config.max_per_account:
+            raise MempoolFull(
+                f"account has {len(pending)} pending transactions (the limit); retry later",
+                "account_limit",
+            )
+        if len(self._by_hash) >= self.config.max_txs:
+            raise MempoolFull(f"mempool holds {len(self._by_hash)} transactions; retry later")
+        self._by_hash[tx_hash] = stx
+        self._raw[tx_hash] = raw
+        self._senders.setdefault(sender, {})[tx.nonce] = tx_hash
+        return Admitted(tx_hash, False)
+
+    # ---------------------------------------------------------- block building
+    def select(self, max_txs: int, max_gas: int, next_height: int) -> list[SignedTransaction]:
+        """Transactions for the next block, in an order that executes without nonce gaps."""
+        chosen: list[SignedTransaction] = []
+        gas = 0
+        for sender, pending in self._senders.items():
+            nonce = self._nonce(sender)
+            while nonce in pending and len(chosen) < max_txs:
+                stx = self._by_hash[pending[nonce]]
+                if stx.tx.expiry_height < next_height:
+                    break
+                if gas + stx.tx.gas_limit > max_gas:
+                    return chosen
+                gas += stx.tx.gas_limit
+                chosen.append(stx)
+                nonce += 1
+            if len(chosen) >= max_txs:
+                break
+        return chosen
+
+    def remove_committed(self, txs: Iterable[SignedTransaction]) -> None:
+        for stx in txs:
+            self._remove(stx.hash)
+
+    def prune(self, next_height: int) -> list[bytes]:
+        """Drop transactions that can no longer be included (expired, or nonce already used
+        by a committed transaction); record why. Returns the dropped hashes."""
+        gone: list[tuple[bytes, str]] = []
+        for sender, pending in self._senders.items():
+            base = self._nonce(sender)
+            for nonce, tx_hash in pending.items():
+                stx = self._by_hash[tx_hash]
+                if nonce < base:
+                    gone.append((tx_hash, "nonce_used"))
+                elif stx.tx.expiry_height < next_height:
+                    gone.append((tx_hash, "expired"))
+        for tx_hash, reason in gone:
+            self._remove(tx_hash)
+            self._dropped[tx_hash] = reason
+            while len(self._dropped) > self.config.dropped_memory:
+                self._dropped.popitem(last=False)
+        return [h for h, _ in gone]
+
+    def _remove(self, tx_hash: bytes) -> None:
+        stx = self._by_hash.pop(tx_hash, None)
+        self._raw.pop(tx_hash, None)
+        if stx is None:
+            return
+        sender = stx.tx.sender_address
+        pending = self._senders.get(sender)
+        if pending is not None:
+            pending.pop(stx.tx.nonce, None)
+            if not pending:
+                del self._senders[sender]
+
+    def raw(self, tx_hashes: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+        return [(h, self._raw[h]) for h in tx_hashes if h in self._raw]
+
+    def pending_count(self, sender: bytes) -> int:
+        return len(self._senders.get(sender, ()))

@@ -1,0 +1,219 @@
+"""The chain store: committed blocks, receipts, the tx index, state and the state tree,
+all in one key-value store (LevelDB in production).
+
+Invariant: a block, its receipts, its tx index entries, its state writes, the state-tree
+nodes, the removal of its transactions from the persisted mempool and the new `height`
+meta record are written in ONE synced batch. After a crash the store is exactly at the
+last committed block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from genesis.document import GenesisDoc
+from genesis.state import genesis_state
+from primitives import codec
+from primitives.hashing import Digest
+from scctn_node.chain.block import Block, CommitCertificate, Header, decode_block
+from scctn_node.errors import StateCorrupt
+from scctn_node.storage import schema
+from scctn_node.storage.kv import KVStore, WriteBatch
+from scctn_node.storage.schema import Prefix
+from scctn_node.storage.smt import Proof, StateTree
+from vm.receipt import Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class TxLocation:
+    height: int
+    index: int
+
+
+class StoreState:
+    """The committed state as a `vm.state.StateReader`."""
+
+    __slots__ = ("_kv",)
+
+    def __init__(self, kv: KVStore) -> None:
+        self._kv = kv
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._kv.get(schema.state_key(key))
+
+
+class ChainStore:
+    def __init__(self, kv: KVStore) -> None:
+        self.kv = kv
+        self.tree = StateTree(kv)
+        self.state = StoreState(kv)
+
+    # ------------------------------------------------------------------ meta
+    def _meta(self, name: str) -> bytes | None:
+        return self.kv.get(schema.meta_key(name))
+
+    @property
+    def initialized(self) -> bool:
+        return self._meta("genesis_hash") is not None
+
+    @property
+    def height(self) -> int:
+        raw = self._meta("height")
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    @property
+    def genesis_hash(self) -> bytes:
+        raw = self._meta("genesis_hash")
+        if raw is None:
+            raise StateCorrupt("the store has no genesis")
+        return raw
+
+    @property
+    def last_block_hash(self) -> bytes:
+        raw = self._meta("last_block_hash")
+        return self.genesis_hash if raw is None else raw
+
+    @property
+    def state_root(self) -> Digest:
+        return self.tree.root()
+
+    def init_genesis(self, doc: GenesisDoc) -> None:
+        """Write the genesis state once; on an existing store check it is the same chain."""
+        if self.initialized:
+            if self.genesis_hash != doc.hash():
+                raise StateCorrupt("the data directory belongs to a different genesis")
+            return
+        batch = self.kv.batch()
+        changes = genesis_state(doc)
+        self._write_state(changes, batch)
+        self.tree.apply(dict(changes), batch)
+        batch.put(schema.meta_key("genesis_hash"), doc.hash())
+        batch.put(schema.meta_key("chain_id"), doc.chain_id.encode())
+        batch.put(schema.meta_key("height"), schema.height_key(0))
+        self._write_with_tree(batch)
+
+    def _write_state(
+        self, changes: Sequence[tuple[bytes, bytes | None]], batch: WriteBatch
+    ) -> None:
+        for key, value in changes:
+            if value is None:
+                batch.delete(schema.state_key(key))
+            else:
+                batch.put(schema.state_key(key), value)
+
+    # ---------------------------------------------------------------- commit
+    def commit_block(
+        self,
+        block: Block,
+        receipts: Sequence[Receipt],
+        changes: Sequence[tuple[bytes, bytes | None]],
+        certificate: CommitCertificate,
+    ) -> Digest:
+        """Persist a committed, executed block atomically; returns the new state root."""
+        if block.height != self.height + 1:
+            raise StateCorrupt(f"block {block.height} does not follow {self.height}")
+        if len(receipts) != len(block.txs):
+            raise StateCorrupt("receipts do not line up with transactions")
+        batch = self.kv.batch()
+        h = block.height
+        batch.put(schema.block_key(h), block.encode())
+        batch.put(schema.header_hash_key(block.hash), schema.height_key(h))
+        for i, (stx, receipt) in enumerate(zip(block.txs, receipts, strict=True)):
+            batch.put(schema.tx_index_key(stx.hash), schema.height_key(h) + i.to_bytes(4, "big"))
+            batch.put(schema.receipt_key(h, i), receipt.encode())
+            batch.delete(schema.mempool_key(stx.hash))
+        self._write_state(changes, batch)
+        root = self.tree.apply(dict(changes), batch)
+        batch.put(schema.meta_key("height"), schema.height_key(h))
+        batch.put(schema.meta_key("last_block_hash"), block.hash)
+        batch.put(schema.meta_key("last_commit"), codec.encode(certificate.to_wire()))
+        batch.put(schema.meta_key(f"root/{h}"), root)
+        self._write_with_tree(batch)
+        return root
+
+    def _write_with_tree(self, batch: WriteBatch) -> None:
+        """Write a batch that carries tree changes; keep the tree's memory in step."""
+        try:
+            self.kv.write(batch, sync=True)
+        except BaseException:
+            self.tree.discard()
+            raise
+        self.tree.committed()
+
+    # ----------------------------------------------------------------- reads
+    def block(self, height: int) -> Block | None:
+        raw = self.kv.get(schema.block_key(height))
+        return None if raw is None else decode_block(raw)
+
+    def header(self, height: int) -> Header | None:
+        block = self.block(height)
+        return None if block is None else block.header
+
+    def state_root_at(self, height: int) -> bytes | None:
+        """State root after executing block `height` (0 = genesis)."""
+        if height == 0:
+            block1 = self.block(1)
+            if block1 is not None:
+                return block1.header.state_root
+            return self.tree.root() if self.height == 0 else None
+        return self._meta(f"root/{height}")
+
+    def locate_tx(self, tx_hash: bytes) -> TxLocation | None:
+        raw = self.kv.get(schema.tx_index_key(tx_hash))
+        if raw is None:
+            return None
+        return TxLocation(int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big"))
+
+    def receipt(self, loc: TxLocation) -> Receipt:
+        raw = self.kv.get(schema.receipt_key(loc.height, loc.index))
+        if raw is None:
+            raise StateCorrupt(f"receipt {loc.height}/{loc.index} missing")
+        return Receipt.decode(raw)
+
+    def receipts(self, height: int) -> list[Receipt]:
+        prefix = Prefix.RECEIPT + schema.height_key(height)
+        return [Receipt.decode(v) for _, v in self.kv.iterate(prefix)]
+
+    def state_items(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        full = schema.state_key(prefix)
+        for key, value in self.kv.iterate(full):
+            yield key[len(Prefix.STATE) :], value
+
+    def prove(self, key: bytes) -> Proof:
+        return self.tree.prove(key)
+
+    # --------------------------------------------------------------- mempool
+    def persisted_mempool(self) -> Iterator[bytes]:
+        for _, value in self.kv.iterate(Prefix.MEMPOOL):
+            yield value
+
+    def persist_mempool(self, txs: Sequence[tuple[bytes, bytes]]) -> None:
+        batch = self.kv.batch()
+        for tx_hash, raw in txs:
+            batch.put(schema.mempool_key(tx_hash), raw)
+        self.kv.write(batch, sync=True)
+
+    def forget_mempool(self, tx_hashes: Sequence[bytes]) -> None:
+        batch = self.kv.batch()
+        for tx_hash in tx_hashes:
+            batch.delete(schema.mempool_key(tx_hash))
+        self.kv.write(batch, sync=False)
+
+    def last_commit(self) -> CommitCertificate | None:
+        raw = self._meta("last_commit")
+        return None if raw is None else CommitCertificate.from_wire(codec.decode(raw))
+
+    def commit_of(self, height: int) -> CommitCertificate | None:
+        """The certificate of block `height`: in block height+1, or the latest one."""
+        nxt = self.block(height + 1)
+        if nxt is not None:
+            return nxt.last_commit
+        last = self.last_commit()
+        return last if last is not None and last.height == height else None
+
+    def chain_id(self) -> str:
+        raw = self._meta("chain_id")
+        if raw is None:
+            raise StateCorrupt("the store has no chain id")
+        return raw.decode()
