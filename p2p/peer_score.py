@@ -28,7 +28,7 @@ class Offence(StrEnum):
 
 
 PENALTY: dict[Offence, int] = {
-    Offence.BAD_FRAME: 50,
+    Offence.BAD_FRAME: 60,
     Offence.OVERSIZE: 60,
     Offence.BAD_MESSAGE: 20,
     Offence.FLOOD: 10,
