@@ -97,7 +97,7 @@ class Chain:
             self.store.forget_mempool(stale)
         return restored
 
-    def build_block(self, now_ms: int) -> Block | None:
+    def build_block(self, now_ms: int) -> Block:
         height = self.height + 1
         params = self.genesis.params
         txs = self.mempool.select(params.max_block_txs, params.block_gas_limit, height)
@@ -124,23 +124,34 @@ class Chain:
         return receipts, state.changes()
 
     def commit(self, block: Block, certificate: CommitCertificate) -> Committed:
+        """Execute and persist a certified block. Touches the store, not the mempool, so
+        the node may run it in a worker thread; call `finish()` afterwards."""
         if block.header.prev_hash != self.store.last_block_hash:
             raise StateCorrupt(f"block {block.height} does not extend the committed chain")
         receipts, changes = self.execute(block)
         root = self.store.commit_block(block, receipts, changes, certificate)
         self._last_time_ms = block.header.time_ms
-        self.mempool.remove_committed(block.txs)
         return Committed(block, receipts, certificate, root)
 
-    def produce(self, now_ms: int) -> Committed | None:
-        """One round: build, certify, commit. None when there is nothing to propose."""
+    def finish(self, committed: Committed) -> list[bytes]:
+        """Mempool bookkeeping after a commit; returns the hashes dropped as unincludable."""
+        self.mempool.remove_committed(committed.block.txs)
+        senders = {stx.tx.sender_address for stx in committed.block.txs}
+        dropped = self.mempool.prune(self.height + 1, senders)
+        if dropped:
+            self.store.forget_mempool(dropped)
+        return dropped
+
+    def produce(self, now_ms: int) -> Committed:
+        """One round: build, certify, commit (synchronously; tests and tools)."""
         block = self.build_block(now_ms)
-        if block is None:
-            return None
         certificate = self.producer.certify(block)
-        return self.commit(block, certificate)
+        committed = self.commit(block, certificate)
+        self.finish(committed)
+        return committed
 
     def prune_mempool(self) -> list[bytes]:
+        """A full sweep for expired transactions (the node runs it now and then)."""
         dropped = self.mempool.prune(self.height + 1)
         if dropped:
             self.store.forget_mempool(dropped)

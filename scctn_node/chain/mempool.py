@@ -158,11 +158,16 @@ class Mempool:
         for stx in txs:
             self._remove(stx.hash)
 
-    def prune(self, next_height: int) -> list[bytes]:
+    def prune(self, next_height: int, senders: Iterable[bytes] | None = None) -> list[bytes]:
         """Drop transactions that can no longer be included (expired, or nonce already used
-        by a committed transaction); record why. Returns the dropped hashes."""
+        by a committed transaction); record why. Returns the dropped hashes. With
+        `senders`, look only at those accounts (cheap, after each block)."""
         gone: list[tuple[bytes, str]] = []
-        for sender, pending in self._senders.items():
+        accounts = list(self._senders) if senders is None else sorted(senders)
+        for sender in accounts:
+            pending = self._senders.get(sender)
+            if pending is None:
+                continue
             base = self._nonce(sender)
             for nonce, tx_hash in pending.items():
                 stx = self._by_hash[tx_hash]
@@ -191,6 +196,14 @@ class Mempool:
 
     def raw(self, tx_hashes: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
         return [(h, self._raw[h]) for h in tx_hashes if h in self._raw]
+
+    def next_nonce(self, sender: bytes) -> int:
+        """The nonce a new transaction of `sender` should use: after the pending ones."""
+        nonce = self._nonce(sender)
+        pending = self._senders.get(sender, {})
+        while nonce in pending:
+            nonce += 1
+        return nonce
 
     def pending_count(self, sender: bytes) -> int:
         return len(self._senders.get(sender, ()))

@@ -1,0 +1,1 @@
+"""The REST + JSON API, the WebSocket stream, /health and /metrics."""

@@ -1,0 +1,1 @@
+"""The `scctn` command line."""

@@ -1,0 +1,25 @@
+"""The `scctn` command."""
+
+from __future__ import annotations
+
+import click
+
+from scctn_node.cli.bench import bench
+from scctn_node.cli.keys import keys_group
+from scctn_node.cli.node_cmds import init, localnet, start
+from scctn_node.cli.query import query_group, status
+from scctn_node.cli.tx import tx_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="scctn")
+def cli() -> None:
+    """SCCTN node: a permissioned PBFT chain for alliance points, bridged to Ethereum."""
+
+
+for command in (init, start, localnet, keys_group, tx_group, query_group, status, bench):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="scctn")

@@ -1,0 +1,33 @@
+"""Prometheus metrics of one node, in a registry of its own (tests may run several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class NodeMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.height = Gauge("scctn_height", "Height of the last committed block", registry=r)
+        self.txs_committed = Counter(
+            "scctn_txs_committed", "Transactions committed in blocks", ["status"], registry=r
+        )
+        self.blocks_committed = Counter("scctn_blocks_committed", "Blocks committed", registry=r)
+        self.mempool_size = Gauge("scctn_mempool_size", "Transactions in the mempool", registry=r)
+        self.mempool_rejected = Counter(
+            "scctn_mempool_rejected", "Transactions refused at admission", ["code"], registry=r
+        )
+        self.commit_latency = Histogram(
+            "scctn_block_commit_seconds",
+            "Time to build, execute and persist one block",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
+        self.api_requests = Counter(
+            "scctn_api_requests", "API requests", ["route", "status"], registry=r
+        )
+        self.ws_clients = Gauge("scctn_ws_clients", "WebSocket subscribers", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

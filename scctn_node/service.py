@@ -1,0 +1,249 @@
+"""The running node: the chain, admission with group commit, block production, and
+subscribers, on trio.
+
+Threads: all chain and mempool state is owned by the trio thread. Two kinds of work go to
+worker threads: decoding and signature checks of submitted transactions (pynacl releases
+the GIL, so this uses the second core), and executing + persisting a block (LevelDB's
+synced write releases the GIL). `commit_lock` keeps readers of the state tree (proofs)
+out while a block is being written.
+
+Durability: a submitted transaction is acknowledged only after it is in LevelDB
+(`AdmissionLog` gathers the admissions of concurrent requests into one synced write), so
+an acknowledged transaction survives kill -9 and is re-admitted on restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from scctn_node.api import views
+from scctn_node.chain.chain import Chain, Committed
+from scctn_node.errors import MempoolFull, NodeError, TransactionRejected
+from scctn_node.metrics import NodeMetrics
+from vm.tx import SignedTransaction
+
+log = logging.getLogger("scctn.node")
+
+SUBSCRIBER_QUEUE = 10_000
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    tx_hash: bytes | None = None
+    known: bool = False
+    error: NodeError | None = None
+
+
+class AdmissionLog:
+    """Group commit of admitted transactions: one synced LevelDB write per round."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self._pending: list[tuple[bytes, bytes]] = []
+        self._done = trio.Event()
+        self._wake = trio.Event()
+
+    async def persist(self, items: list[tuple[bytes, bytes]]) -> None:
+        if not items:
+            return
+        self._pending.extend(items)
+        done = self._done
+        self._wake.set()
+        await done.wait()
+
+    async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            items, self._pending = self._pending, []
+            done, self._done = self._done, trio.Event()
+            await trio.to_thread.run_sync(self.chain.store.persist_mempool, items)
+            done.set()
+
+
+@dataclass(slots=True)
+class Subscribers:
+    channels: set[trio.MemorySendChannel[dict[str, Any]]] = field(default_factory=set)
+
+    def open(self) -> trio.MemoryReceiveChannel[dict[str, Any]]:
+        send, recv = trio.open_memory_channel[dict[str, Any]](SUBSCRIBER_QUEUE)
+        self.channels.add(send)
+        return recv
+
+    def publish(self, message: dict[str, Any]) -> None:
+        for ch in list(self.channels):
+            try:
+                ch.send_nowait(message)
+            except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+                # a subscriber that cannot keep up is cut off, never waited for
+                self.channels.discard(ch)
+                ch.close()
+
+
+class NodeService:
+    def __init__(
+        self,
+        chain: Chain,
+        metrics: NodeMetrics,
+        *,
+        block_interval_ms: int = 200,
+        empty_block_interval_ms: int = 5_000,
+    ) -> None:
+        self.chain = chain
+        self.metrics = metrics
+        self.block_interval = block_interval_ms / 1000
+        self.empty_block_interval = empty_block_interval_ms / 1000
+        self.commit_lock = trio.Lock()
+        self.admission = AdmissionLog(chain)
+        self.subscribers = Subscribers()
+        self._txs_waiting = trio.Event()
+        self.last_commit_time = time.time()
+        self.started_at = time.time()
+        metrics.height.set(chain.height)
+
+    # ------------------------------------------------------------- lifecycle
+    async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        restored = self.chain.restore_mempool()
+        if restored:
+            log.info("restored %d pending transactions from disk", restored)
+        self.metrics.mempool_size.set(len(self.chain.mempool))
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self.admission.run)
+            nursery.start_soon(self._produce_loop)
+            task_status.started()
+
+    async def _produce_loop(self) -> None:
+        last = trio.current_time()
+        sweeps = 0
+        while True:
+            if not len(self.chain.mempool):
+                with trio.move_on_at(last + self.empty_block_interval):
+                    await self._txs_waiting.wait()
+                self._txs_waiting = trio.Event()
+            await trio.sleep_until(last + self.block_interval)
+            last = trio.current_time()
+            await self.produce_once()
+            sweeps += 1
+            if sweeps % 100 == 0:
+                self.chain.prune_mempool()
+
+    async def produce_once(self) -> Committed:
+        started = time.perf_counter()
+        async with self.commit_lock:
+            block = self.chain.build_block(int(time.time() * 1000))
+            cert = self.chain.producer.certify(block)
+            committed = await trio.to_thread.run_sync(self.chain.commit, block, cert)
+        self.chain.finish(committed)
+        self.last_commit_time = time.time()
+        self._record(committed, time.perf_counter() - started)
+        self._publish(committed)
+        return committed
+
+    def _record(self, committed: Committed, seconds: float) -> None:
+        m = self.metrics
+        m.height.set(committed.block.height)
+        m.blocks_committed.inc()
+        ok = sum(1 for r in committed.receipts if r.ok)
+        m.txs_committed.labels("ok").inc(ok)
+        m.txs_committed.labels("failed").inc(len(committed.receipts) - ok)
+        m.commit_latency.observe(seconds)
+        m.mempool_size.set(len(self.chain.mempool))
+        if committed.block.txs:
+            log.info(
+                "committed block",
+                extra={
+                    "height": committed.block.height,
+                    "txs": len(committed.block.txs),
+                    "ms": round(seconds * 1000, 1),
+                },
+            )
+
+    def _publish(self, committed: Committed) -> None:
+        if not self.subscribers.channels:
+            return
+        b = committed.block
+        self.subscribers.publish({"type": "block", "block": views.block(b, full=False)})
+        for index, receipt in enumerate(committed.receipts):
+            self.subscribers.publish(
+                {
+                    "type": "receipt",
+                    "height": b.height,
+                    "index": index,
+                    "receipt": views.receipt(receipt),
+                }
+            )
+
+    # ------------------------------------------------------------- admission
+    def _decode_all(self, raws: Sequence[bytes]) -> list[SignedTransaction | NodeError]:
+        out: list[SignedTransaction | NodeError] = []
+        for raw in raws:
+            try:
+                out.append(self.chain.mempool.decode(raw))
+            except NodeError as exc:
+                out.append(exc)
+        return out
+
+    async def submit(self, raws: Sequence[bytes]) -> list[SubmitResult]:
+        """Admit transactions; returns one result per input, in order. Accepted ones are
+        durable when this returns."""
+        decoded = await trio.to_thread.run_sync(self._decode_all, raws)
+        results: list[SubmitResult] = []
+        fresh: list[bytes] = []
+        next_height = self.chain.height + 1
+        for raw, item in zip(raws, decoded, strict=True):
+            if isinstance(item, NodeError):
+                results.append(SubmitResult(error=item))
+                continue
+            try:
+                admitted = self.chain.mempool.admit(item, raw, next_height)
+            except (TransactionRejected, MempoolFull) as exc:
+                results.append(SubmitResult(error=exc))
+                continue
+            results.append(SubmitResult(admitted.tx_hash, admitted.known))
+            if not admitted.known:
+                fresh.append(admitted.tx_hash)
+        for r in results:
+            if r.error is not None:
+                self.metrics.mempool_rejected.labels(r.error.code).inc()
+        if fresh:
+            await self.admission.persist(self.chain.mempool.raw(fresh))
+            self._txs_waiting.set()
+        self.metrics.mempool_size.set(len(self.chain.mempool))
+        return results
+
+    # ----------------------------------------------------------------- status
+    def status(self) -> dict[str, Any]:
+        store = self.chain.store
+        return {
+            "chain_id": self.chain.chain_id,
+            "height": store.height,
+            "latest_block_hash": store.last_block_hash.hex(),
+            "state_root": store.state_root.hex(),
+            "genesis_hash": store.genesis_hash.hex(),
+            "validator": self.chain.proposer_key.hex(),
+            "validators": len(self.chain.validators),
+            "mempool_size": len(self.chain.mempool),
+            "last_commit_age_ms": int((time.time() - self.last_commit_time) * 1000),
+            "uptime_s": int(time.time() - self.started_at),
+        }
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        age = time.time() - self.last_commit_time
+        limit = max(self.empty_block_interval, self.block_interval) * 3 + 5
+        stalled = age > limit and len(self.chain.mempool) > 0
+        body = {
+            "status": "stalled" if stalled else "ok",
+            "height": self.chain.height,
+            "last_commit_age_ms": int(age * 1000),
+            "mempool_size": len(self.chain.mempool),
+        }
+        if stalled:
+            body["reason"] = f"no block committed for {int(age)} s with transactions pending"
+        return (not stalled), body
