@@ -37,6 +37,13 @@ class OperationType(Protocol):
     def from_args(self, args: list[object]) -> Operation: ...
 
 
+OP_NAMES: dict[OpCode, str] = {
+    OpCode.ASSET_CREATE: "asset.create",
+    OpCode.ASSET_ISSUE: "asset.issue",
+    OpCode.TRANSFER: "transfer",
+    OpCode.BURN: "burn",
+}
+
 # Gas per operation, charged before the operation runs. TX_BASE is charged once per
 # transaction (signature check, nonce, receipt).
 TX_BASE_GAS = 1_000
