@@ -19,7 +19,7 @@ class Backoff:
         self._rng = rng
 
     def next_delay(self) -> float:
-        d = min(self.cap, self.base * (2 ** min(self.attempt, 62)))
+        d = min(self.cap, self.base * (1 << min(self.attempt, 62)))
         self.attempt += 1
         return d / 2 + self._rng.random() * d / 2
 

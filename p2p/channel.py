@@ -38,7 +38,7 @@ class SecureChannel:
         ct = self._send.encrypt_with_ad(b"", plain)
         return HEADER.pack(len(ct)) + ct
 
-    def receive(self, data: bytes) -> list[bytes]:
+    def receive(self, data: bytes | bytearray) -> list[bytes]:
         """Records of every complete frame in `data`; InvalidFrame/DecryptError on garbage."""
         records: list[bytes] = []
         for frame in self._decoder.feed(data):

@@ -93,18 +93,31 @@ class Response:
 Envelope = Ping | Data | Gossip | Request | Response
 
 _DATA_CLASSES = (MsgClass.CONSENSUS, MsgClass.GOSSIP)
+_DATA_PREFIX = {c: bytes((0x93, Kind.DATA, c)) for c in _DATA_CLASSES}
+_CLASS_BY_BYTE = {int(c): c for c in _DATA_CLASSES}
 
 
 def encode_ping(nonce: int) -> bytes:
     return codec.encode([Kind.PING.value, nonce])
 
 
+def _bin(payload: bytes) -> bytes:
+    # msgpack's shortest bin header, exactly what codec.encode writes
+    n = len(payload)
+    if n < 0x100:
+        return b"\xc4" + bytes((n,)) + payload
+    if n < 0x10000:
+        return b"\xc5" + n.to_bytes(2, "big") + payload
+    return b"\xc6" + n.to_bytes(4, "big") + payload
+
+
 def encode_data(msg_class: MsgClass, payload: bytes) -> bytes:
-    return codec.encode([Kind.DATA.value, int(msg_class), payload])
+    """Same bytes as codec.encode([1, class, payload]), built without the generic encoder."""
+    return _DATA_PREFIX[msg_class] + _bin(payload)
 
 
 def encode_gossip(payload: bytes) -> bytes:
-    return codec.encode([Kind.GOSSIP.value, payload])
+    return b"\x92\x02" + _bin(payload)
 
 
 def encode_request(request_id: int, payload: bytes) -> bytes:
@@ -115,8 +128,51 @@ def encode_response(request_id: int, status: Status, payload: bytes) -> bytes:
     return codec.encode([Kind.RESPONSE.value, request_id, int(status), payload])
 
 
+def _fast_bin(record: bytes, pos: int, max_payload: int) -> bytes | None:
+    """The bin value filling `record` from `pos`, if it is canonical; else None."""
+    end = len(record)
+    if end - pos < 2:
+        return None
+    tag = record[pos]
+    if tag == 0xC4:
+        n, start = record[pos + 1], pos + 2
+    elif tag == 0xC5 and end - pos >= 3:
+        n, start = int.from_bytes(record[pos + 1 : pos + 3], "big"), pos + 3
+        if n < 0x100:
+            return None
+    elif tag == 0xC6 and end - pos >= 5:
+        n, start = int.from_bytes(record[pos + 1 : pos + 5], "big"), pos + 5
+        if n < 0x10000:
+            return None
+    else:
+        return None
+    if start + n != end or n > max_payload:
+        return None
+    return record[start:]
+
+
 def decode(record: bytes, max_payload: int) -> Envelope:
-    """The envelope in `record`, or InvalidMessage."""
+    """The envelope in `record`, or InvalidMessage.
+
+    Data and Gossip, the bulk of traffic, are recognised by a fast path that accepts
+    exactly the canonical bytes; anything else goes through the strict generic decoder,
+    so both paths accept and refuse the same inputs (a property test checks this).
+    """
+    if len(record) >= 4 and record[0] == 0x93 and record[1] == Kind.DATA:
+        cls = _CLASS_BY_BYTE.get(record[2])
+        if cls is not None:
+            payload = _fast_bin(record, 3, max_payload)
+            if payload is not None:
+                return Data(cls, payload)
+    elif len(record) >= 3 and record[0] == 0x92 and record[1] == Kind.GOSSIP:
+        payload = _fast_bin(record, 2, max_payload)
+        if payload is not None:
+            return Gossip(payload)
+    return decode_strict(record, max_payload)
+
+
+def decode_strict(record: bytes, max_payload: int) -> Envelope:
+    """The generic decoder (primitives.codec), used for everything but the fast path."""
     try:
         value = codec.decode(record, max_size=max_payload + 32)
         fields = codec.expect_list(value, what="envelope")

@@ -41,7 +41,7 @@ class FrameDecoder:
         """Bytes of a partial frame waiting for the rest."""
         return len(self._buf)
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes | bytearray) -> list[bytes]:
         """Complete frames found after appending `data`; raises InvalidFrame/OversizeFrame.
 
         After an error the decoder is poisoned: the stream has no trustworthy boundary

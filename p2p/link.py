@@ -169,6 +169,7 @@ class Link:
         pending = self._leftover
         self._leftover = b""
         last_frame = trio.current_time()
+        data: bytes | bytearray
         while True:
             if pending:
                 data, pending = pending, b""

@@ -382,7 +382,7 @@ class Node:
                 if self._penalise(link.peer, Offence.FLOOD):
                     return
         max_payload = self.limits.max_payload
-        metrics = self.metrics
+        counts: dict[MsgClass, int] = {}
         for record in records:
             try:
                 env = envelope.decode(record, max_payload)
@@ -391,16 +391,19 @@ class Node:
                 if self._penalise(link.peer, Offence.BAD_MESSAGE):
                     return
                 continue
-            metrics.inc("messages_in", 1, env.msg_class.name.lower())
+            cls = env.msg_class
+            counts[cls] = counts.get(cls, 0) + 1
             if type(env) is envelope.Data:
-                await self._deliver(Delivered(link.peer, env.msg_class, env.payload))
+                await self._deliver(Delivered(link.peer, cls, env.payload))
             elif type(env) is envelope.Gossip:
                 self._on_gossip(link, record, env.payload, now)
             elif type(env) is envelope.Request:
                 await self._on_request(link, env)
             elif type(env) is envelope.Response:
                 if not self._requests.answer(link.peer, env.request_id, env.status, env.payload):
-                    metrics.inc("drops", 1, "sync:unsolicited_response")
+                    self.metrics.inc("drops", 1, "sync:unsolicited_response")
+        for cls, n in counts.items():
+            self.metrics.inc("messages_in", n, cls.name.lower())
 
     async def _deliver(self, event: Delivered) -> None:
         try:

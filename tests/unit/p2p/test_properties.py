@@ -156,3 +156,32 @@ def test_handshake_parser_any_bytes(first: bytes, third: bytes) -> None:
     except InvalidHandshake:
         return
     raise AssertionError("random bytes completed a handshake")
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        envelopes_st,
+        envelopes_st.map(lambda r: r[:-1]),
+        st.builds(lambda p: b"\x93\x01\x01\xc5\x00" + bytes([len(p)]) + p, st.binary(max_size=9)),
+        st.builds(lambda p: b"\x92\x02\xc4" + bytes([len(p) + 1]) + p, st.binary(max_size=9)),
+    ),
+    st.integers(0, 300),
+)
+def test_fast_path_agrees_with_the_strict_decoder(record: bytes, max_payload: int) -> None:
+    def outcome(fn: object) -> object:
+        try:
+            return fn(record, max_payload)  # type: ignore[operator]
+        except InvalidMessage:
+            return "invalid"
+
+    assert outcome(envelope.decode) == outcome(envelope.decode_strict)
+
+
+@given(st.sampled_from([1, 2]), st.binary(max_size=70_000))
+@settings(max_examples=30)
+def test_hand_built_encodings_are_canonical(cls: int, payload: bytes) -> None:
+    from primitives import codec
+
+    assert envelope.encode_data(envelope.MsgClass(cls), payload) == codec.encode([1, cls, payload])
+    assert envelope.encode_gossip(payload) == codec.encode([2, payload])
