@@ -148,7 +148,7 @@ async def _gossip_mesh(n: int, messages: int, size: int, rate: float) -> dict[st
             nursery.start_soon(consume, node)
         specs = [
             PeerSpec(k.public.raw, "127.0.0.1", nd.port) for k, nd in zip(keys, nodes, strict=True)
-        ]  # type: ignore[arg-type]
+        ]
         for node in nodes:
             node.update_peers(specs)
         with trio.fail_after(60):
