@@ -108,7 +108,7 @@ async def run_node(
     sock = _bind(config.api.host, config.api.port)
     host, port = sock.getsockname()[:2]
     hc = HypercornConfig()
-    hc.bind = [f"fd://{sock.fileno()}"]
+    hc.bind = [f"fd://{os.dup(sock.fileno())}"]  # hypercorn owns (and closes) the duplicate
     hc.accesslog = None
     hc.errorlog = logging.getLogger("hypercorn.error")
     hc.keep_alive_timeout = 30
