@@ -129,14 +129,17 @@ class Link:
 
     async def send(self, msg_class: envelope.MsgClass, record: bytes) -> None:
         """Queue one record; gossip may be shed, others wait or reset the link."""
+        label = msg_class.name.lower()
         if msg_class == envelope.MsgClass.GOSSIP:
             if not self.queue.put_gossip(record):
-                self.metrics.inc("drops", 1, f"{msg_class.name.lower()}:send_queue_full")
-            return
-        if not await self.queue.put_reliable(record, self.limits.consensus_wait):
+                self.metrics.inc("drops", 1, f"{label}:send_queue_full")
+                return
+        elif not await self.queue.put_reliable(record, self.limits.consensus_wait):
             self.lost_reliable = True
             self.reset("send_queue_full", "peer does not keep up with reliable messages")
             raise LinkReset("peer could not keep up; the link was reset")
+        self.metrics.inc("messages_out", 1, label)
+        self.metrics.inc("bytes_out", len(record), label)
 
     async def run(self, on_records: RecordHandler) -> Closed:
         try:
@@ -184,11 +187,12 @@ class Link:
                 if not data:
                     self.reset("remote_closed", "the peer closed the connection")
                     return
-            self.metrics.inc("bytes_in", len(data))
+            self.metrics.inc("wire_bytes_in", len(data))
             records = channel.receive(data)
             if records:
-                last_frame = trio.current_time()
                 await on_records(self, records)
+                # after, not before: time spent blocked on the upper layer is not the peer's
+                last_frame = trio.current_time()
 
     async def _writer(self) -> None:
         limits = self.limits
@@ -200,10 +204,12 @@ class Link:
             if cs.cancelled_caught:
                 self.reset("not_reading", "the peer stopped reading", Offence.NOT_READING)
                 return
-            self.metrics.inc("bytes_out", len(data))
+            self.metrics.inc("wire_bytes_out", len(data))
 
     async def _keepalive(self) -> None:
         for nonce in itertools.count():
             await trio.sleep(self.limits.keepalive_interval)
-            if self.queue.try_put_reliable(envelope.encode_ping(nonce % 2**32)):
+            ping = envelope.encode_ping(nonce % 2**32)
+            if self.queue.try_put_reliable(ping):
                 self.metrics.inc("messages_out", 1, "control")
+                self.metrics.inc("bytes_out", len(ping), "control")

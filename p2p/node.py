@@ -173,10 +173,12 @@ class Node:
         if link is None:
             raise NotConnected(f"no link to {_short(peer)}")
         await link.send(msg_class, envelope.encode_data(msg_class, payload))
-        self.metrics.inc("messages_out", 1, msg_class.name.lower())
 
     async def broadcast(self, msg_class: MsgClass, payload: bytes) -> None:
-        """Send to every connected peer; a peer that cannot keep up is reset, not waited on."""
+        """Send to every connected peer. A peer whose queue stays full for `consensus_wait`
+        is reset (PeerDown with consensus_lost); the others still get the message."""
+        if msg_class not in (MsgClass.CONSENSUS, MsgClass.GOSSIP):
+            raise ValueError("broadcast() carries CONSENSUS or GOSSIP messages")
         self._check_size(payload)
         record = envelope.encode_data(msg_class, payload)
         for link in list(self._links.values()):
@@ -184,7 +186,6 @@ class Node:
                 await link.send(msg_class, record)
             except LinkReset:
                 continue
-            self.metrics.inc("messages_out", 1, msg_class.name.lower())
 
     def gossip(self, payload: bytes) -> bytes:
         """Flood `payload` to the network; returns its gossip id. Never blocks."""
@@ -203,7 +204,6 @@ class Node:
         rid, pending = self._requests.open(peer)
         try:
             await link.send(MsgClass.SYNC, envelope.encode_request(rid, payload))
-            self.metrics.inc("messages_out", 1, "sync")
             with trio.move_on_after(timeout or self.limits.request_timeout) as cs:
                 await pending.done.wait()
             if cs.cancelled_caught:
@@ -282,9 +282,12 @@ class Node:
                     await trio.sleep(banned_for)
                     continue
                 link = await self._dial(spec)
-                if link is not None:
+                if link is not None and self._nursery is not None:
                     backoff.reset()
-                    await self._serve_link(link)
+                    # the link lives in the node's nursery, so re-targeting this dialer
+                    # (update_peers) never tears down a healthy link
+                    self._nursery.start_soon(self._serve_link, link)
+                    await link.done.wait()
                 await trio.sleep(backoff.next_delay())
 
     async def _dial(self, spec: PeerSpec) -> Link | None:
@@ -331,6 +334,7 @@ class Node:
         admitted = self._admit(link)
         if admitted is None:
             await trio.aclose_forcefully(link.stream)
+            link.done.set()
             return
         lim = self.limits
         self._inbound[link.id] = _Inbound(
@@ -383,6 +387,7 @@ class Node:
                     return
         max_payload = self.limits.max_payload
         counts: dict[MsgClass, int] = {}
+        sizes: dict[MsgClass, int] = {}
         for record in records:
             try:
                 env = envelope.decode(record, max_payload)
@@ -393,6 +398,7 @@ class Node:
                 continue
             cls = env.msg_class
             counts[cls] = counts.get(cls, 0) + 1
+            sizes[cls] = sizes.get(cls, 0) + len(record)
             if type(env) is envelope.Data:
                 await self._deliver(Delivered(link.peer, cls, env.payload))
             elif type(env) is envelope.Gossip:
@@ -404,6 +410,7 @@ class Node:
                     self.metrics.inc("drops", 1, "sync:unsolicited_response")
         for cls, n in counts.items():
             self.metrics.inc("messages_in", n, cls.name.lower())
+            self.metrics.inc("bytes_in", sizes[cls], cls.name.lower())
 
     async def _deliver(self, event: Delivered) -> None:
         try:
@@ -429,6 +436,7 @@ class Node:
         for peer in targets:
             if self._links[peer].queue.put_gossip(record):
                 self.metrics.inc("messages_out", 1, "gossip")
+                self.metrics.inc("bytes_out", len(record), "gossip")
             else:
                 self.metrics.inc("drops", 1, "gossip:send_queue_full")
 
@@ -459,7 +467,6 @@ class Node:
     async def _respond(self, link: Link, rid: int, status: Status, payload: bytes) -> None:
         try:
             await link.send(MsgClass.SYNC, envelope.encode_response(rid, status, payload))
-            self.metrics.inc("messages_out", 1, "sync")
         except LinkReset:
             pass
 

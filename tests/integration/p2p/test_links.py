@@ -152,3 +152,37 @@ def test_gossip_reaches_every_node_exactly_once() -> None:
             assert sum(h.metrics.get("gossip_duplicates") for h in hs) > 0
 
     trio.run(main)
+
+
+def test_gossip_is_never_sent_back_to_its_source() -> None:
+    async def main() -> None:
+        async with mesh(2) as (a, b):
+            ids = {a.node.gossip(b"g%d" % i) for i in range(10)}
+            assert len(ids) == 10
+            a.node.gossip(b"g0")  # a duplicate gossip() call is not re-sent
+            await wait_until(lambda: len(b.delivered()) == 10)
+            await trio.sleep(0.3)
+            assert a.metrics.get("messages_out", "gossip") == 10
+            assert b.metrics.get("messages_out", "gossip") == 0  # b has no one else
+            assert a.metrics.get("messages_in", "gossip") == 0
+            assert not a.delivered()
+
+    trio.run(main)
+
+
+def test_metrics_count_peers_messages_and_bytes_per_class() -> None:
+    async def main() -> None:
+        async with mesh(3) as (a, b, c):
+            await a.node.send(b.pub, MsgClass.CONSENSUS, b"x" * 100)
+            await wait_until(lambda: len(b.delivered()) == 1)
+            assert a.metrics.gauges["peers_connected"] == 2
+            assert a.metrics.get("messages_out", "consensus") == 1
+            assert b.metrics.get("messages_in", "consensus") == 1
+            assert (
+                b.metrics.get("bytes_in", "consensus")
+                == a.metrics.get("bytes_out", "consensus")
+                > 100
+            )
+            assert a.metrics.get("wire_bytes_out") > 100
+
+    trio.run(main)

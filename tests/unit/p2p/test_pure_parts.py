@@ -138,3 +138,18 @@ def test_send_queue_batches_respect_the_byte_budget() -> None:
         assert len(await q.take(50)) == 1  # always at least one
 
     trio.run(main)
+
+
+def test_prometheus_sink_uses_the_injected_registry() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from p2p.metrics import PrometheusMetrics
+
+    reg = CollectorRegistry()
+    m = PrometheusMetrics(reg)
+    m.inc("drops", 3, "gossip:send_queue_full")
+    m.inc("drops", 1, "gossip:send_queue_full")
+    m.set_gauge("peers_connected", 5)
+    assert reg.get_sample_value("scctn_p2p_drops_total", {"kind": "gossip:send_queue_full"}) == 4.0
+    assert reg.get_sample_value("scctn_p2p_peers_connected") == 5.0
+    PrometheusMetrics(CollectorRegistry()).inc("drops")  # a second registry does not collide
