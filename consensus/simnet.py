@@ -219,6 +219,7 @@ class Stats:
     bytes: int = 0
     dropped: int = 0
     delivered_batches: int = 0
+    transfers: int = 0
 
 
 # Event kinds, in tie-break order irrelevant (a counter orders equal times).
@@ -369,6 +370,7 @@ class Simulation:
         for donor in self.nodes:
             if donor.honest and donor.app.roots.get(cert.seq) == cert.state_root:
                 node.app.copy_from(donor.app, cert.seq)
+                self.stats.transfers += 1
                 self.apply(index, node.state_transferred(cert.seq))
                 return
         self._push(self.now + self.transfer_delay, _TRANSFER, item)  # nobody has it yet

@@ -96,13 +96,18 @@ class ViewChanger:
         target = r.view
         if r.active:
             return []
-        senders = sorted(s for s, vc in self.vcs.items() if vc.body.new_view == target)
-        if len(senders) < r.validators.quorum:
+        moving = sum(1 for vc in self.vcs.values() if vc.body.new_view >= target)
+        if moving < r.validators.quorum:
             return []
+        # 2f+1 replicas have left the old view (some may already be past `target`, their
+        # view-changes for it lost): now a new-view is due, so start the timer (4.5.2).
         effects: list[Effect] = []
         if self.timer_for != target:
             self.timer_for = target
             effects.append(r.set_timer(TimerKind.NEW_VIEW, r.timeout()))
+        senders = sorted(s for s, vc in self.vcs.items() if vc.body.new_view == target)
+        if len(senders) < r.validators.quorum:
+            return effects
         if r.validators.primary(target) == r.me and self.sent_for != target:
             self.sent_for = target
             chosen = tuple(self.vcs[s] for s in senders[: r.validators.quorum])
