@@ -57,6 +57,7 @@ log = logging.getLogger("p2p")
 
 RequestHandler = Callable[[bytes, bytes], Awaitable[bytes]]
 FLOOD_PENALTY_INTERVAL = 0.1
+_PING_PREFIX = envelope.encode_ping(0)[:2]  # unsent pings are no loss to report
 
 
 @dataclass(slots=True)
@@ -224,20 +225,21 @@ class Node:
             await trio.aclose_forcefully(stream)
             return
         self._pending_handshakes += 1
+        link = None
         try:
             hs = self._new_handshake(initiator=False)
             result, leftover = await perform_handshake(stream, hs, self.limits.handshake_timeout)
             self._check_permitted(result.remote_identity)
+            peer = result.remote_identity
+            link = Link(stream, peer, result, False, self.limits, self.metrics, leftover)
         except HandshakeError as exc:
             self._handshake_failed(exc, "inbound")
-            await trio.aclose_forcefully(stream)
-            return
         finally:
             self._pending_handshakes -= 1
-        link = Link(
-            stream, result.remote_identity, result, False, self.limits, self.metrics, leftover
-        )
-        await self._serve_link(link)
+            if link is None:
+                await trio.aclose_forcefully(stream)
+        if link is not None:
+            await self._serve_link(link)
 
     def _new_handshake(self, initiator: bool) -> Handshake:
         return Handshake(
@@ -299,6 +301,7 @@ class Node:
         except (OSError, trio.TooSlowError):
             self.metrics.inc("dial_failures", 1)
             return None
+        link = None
         try:
             result, leftover = await perform_handshake(stream, self._new_handshake(True), timeout)
             if result.remote_identity != spec.public_key:
@@ -307,11 +310,13 @@ class Node:
                     f"expected {_short(spec.public_key)}"
                 )
             self._check_permitted(result.remote_identity)
+            link = Link(stream, spec.public_key, result, True, self.limits, self.metrics, leftover)
         except HandshakeError as exc:
             self._handshake_failed(exc, "outbound")
-            await trio.aclose_forcefully(stream)
-            return None
-        return Link(stream, spec.public_key, result, True, self.limits, self.metrics, leftover)
+        finally:
+            if link is None:  # refused, failed or cancelled: never leak the socket
+                await trio.aclose_forcefully(stream)
+        return link
 
     def _admit(self, link: Link) -> bool | None:
         """Register `link`: True if the peer is new, False if it replaced a link, None if
@@ -341,10 +346,10 @@ class Node:
             TokenBucket(lim.rate_per_sec, lim.rate_burst, trio.current_time())
         )
         self.metrics.set_gauge("peers_connected", len(self._links))
-        if admitted:
-            log.info("p2p %s linked to %s", _short(self.identity), _short(peer))
-            await self._events_in.send(PeerUp(peer))
         try:
+            if admitted:
+                log.info("p2p %s linked to %s", _short(self.identity), _short(peer))
+                await self._events_in.send(PeerUp(peer))
             closed = await link.run(self._on_records)
         finally:
             self._inbound.pop(link.id, None)
@@ -353,13 +358,16 @@ class Node:
                 del self._links[peer]
                 self._requests.fail_peer(peer, "link reset")
                 self.metrics.set_gauge("peers_connected", len(self._links))
+            if not link.done.is_set():  # cancelled before run(): close here
+                await trio.aclose_forcefully(link.stream)
+                link.done.set()
         if closed.code != "replaced":
             self.metrics.inc("link_resets", 1, closed.code)
         if closed.offence is not None:
             self._penalise(peer, closed.offence)
         if current:
             lost = link.lost_reliable or any(
-                not r.startswith(b"\x92\x00") for r in link.queue.reliable
+                not r.startswith(_PING_PREFIX) for r in link.queue.reliable
             )
             log.info("p2p link to %s closed (%s): %s", _short(peer), closed.code, closed.reason)
             await self._events_in.send(PeerDown(peer, closed.code, closed.reason, lost))
