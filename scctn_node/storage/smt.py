@@ -1,90 +1,104 @@
 """The authenticated state: a compact binary sparse Merkle tree stored in the KV store.
 
-Theory of operation (the hash definitions are in `storage/proof.py` and
-`docs/storage.md`; the design is Diem's sparse Merkle tree, "Jellyfish Merkle Tree",
-Gao et al. 2021, restricted to binary nodes):
+Theory of operation. The hash definitions are in `storage/proof.py` and
+`docs/storage.md`; the design is Diem's: a compact binary sparse Merkle tree, stored
+as a Jellyfish Merkle Tree (Gao et al., "Jellyfish Merkle Tree", Diem 2021), i.e.
+in records of four binary levels.
 
 - Every state key has a 256-bit path `key_path(key)`. A subtree with no leaf hashes
   to ZERO_DIGEST, a subtree with one leaf is that leaf, any other subtree is a node
   `H(left || right)`. This shape is a function of the set of key paths alone, so the
   root depends only on the set of (key, value) pairs, never on history.
-- A *slot* is one child position: empty, a leaf (key path, value hash, leaf hash) or a
-  node (hash). Only nodes are stored: one record per node, keyed by its position
-  (depth, path bits), holding its two child slots. Leaves live inside their parent's
-  record, and the root slot has a record of its own. Hence the store holds a record
-  for exactly the current nodes, and an update of k keys touches O(k * depth) records.
-- `apply()` sorts the updates by key path and walks down the tree once, splitting the
-  sorted range at each depth, so each shared upper node is read and hashed once. An
+- Storage groups four binary levels into one *page*: the page at nibble depth k
+  (binary depth 4k) with path prefix p has sixteen child *slots*, one per next nibble.
+  A slot is empty, a leaf (leaf hash, key path, value hash) or a page (its hash). A
+  page exists exactly where its subtree holds two or more leaves; it is stored under
+  its position (k, p), and the root slot has a record of its own. The page's four
+  binary levels are recomputed from its sixteen slots by the compact rule (a pair of
+  an empty subtree and a lone leaf is that leaf), so the stored shape does not change
+  any hash. An update of n keys touches O(n * depth / 4) records.
+- `apply()` sorts the updates by key path and walks down once, splitting the sorted
+  range by nibble, so each shared upper page is read, rehashed and written once. An
   empty or leaf slot that receives updates is rebuilt from its (at most one) old leaf
-  plus the new ones; a node that ends with one leaf and an empty sibling collapses
-  into that leaf.
+  plus the new ones; a page left with one leaf collapses into that leaf.
 
-Crash contract: `apply()` writes node records and the root record only into the
+Crash contract: `apply()` writes page records and the root record only into the
 caller's batch. Until the caller writes that batch, the store still holds the old tree
 (reopen -> old root). The tree keeps the changes of `apply()` in a *pending* layer,
 visible to `root()` and `prove()` at once. The caller then either calls `committed()`
-after writing the batch (the pending layer moves into the bounded node cache) or
+after writing the batch (the pending layer moves into the bounded page cache) or
 `discard()` if it did not write it (the tree returns to the last committed root).
-Several applies may be pending at once if their batches are written in order.
+Several applies may be pending at once if their batches are written in order. If
+`apply()` raises, its batch must not be written (the tree itself is unchanged).
+
+Cache: pages of the top four nibble levels (at most 4,369) are kept decoded; deeper
+pages are kept as their raw records in an LRU of `cache_nodes` pages.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from primitives.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
+from primitives.hashing import ZERO_DIGEST, Digest, Tags
 from scctn_node.storage.kv import KVStore, StorageCorrupt, WriteBatch
-from scctn_node.storage.proof import (
-    MAX_DEPTH,
-    Proof,
-    ProofLeaf,
-    key_path,
-    leaf_hash,
-    node_hash,
-    value_hash,
-)
+from scctn_node.storage.proof import MAX_DEPTH, Proof, ProofLeaf, key_path, leaf_hash, value_hash
 from scctn_node.storage.schema import Prefix
 
 __all__ = ["EMPTY_ROOT", "Proof", "StateTree"]
 
 EMPTY_ROOT = ZERO_DIGEST
 
-# A slot: (kind, hash, key path, value hash); key path and value hash only for leaves.
+# A slot: (kind, hash, encoding). A leaf's encoding holds its key path and value hash.
 EMPTY, LEAF, NODE = 0, 1, 2
-Slot = tuple[int, bytes, bytes, bytes]
-Node = tuple[Slot, Slot]
-EMPTY_SLOT: Slot = (EMPTY, ZERO_DIGEST, b"", b"")
+Slot = tuple[int, bytes, bytes]
+# A decoded page: its five binary levels, bottom up (16 child slots, 8, 4, 2, 1 = the
+# page's own slot). Kept so that an update rehashes only the paths that changed.
+Levels = tuple[tuple[Slot, ...], ...]
+EMPTY_SLOT: Slot = (EMPTY, ZERO_DIGEST, b"\x00")
 
+FANOUT = 16
+LEVELS = 64  # nibble depths 0..63; a page at depth 63 has leaves at binary depth 256
+DECODED_LEVELS = 4  # pages at nibble depth < 4 stay decoded in memory
 _ROOT_SUFFIX = b"R"  # <prefix>R -> root slot
-_NODE_SUFFIX = b"N"  # <prefix>N<depth:1><path bits, ceil(depth/8) bytes> -> two slots
-_TOP = MAX_DEPTH - 1  # bit `d` of a path as an int is (path_int >> (_TOP - d)) & 1
+_PAGE_SUFFIX = b"N"  # <prefix>N<depth:1><path prefix, ceil(depth/2) bytes> -> 16 slots
 _MISSING = object()
+# The position key of the page at nibble depth k: head[k] || top ceil(k/2) path bytes.
+_POS_LEN = [(k + 1) >> 1 for k in range(LEVELS)]
+_POS_SHIFT = [MAX_DEPTH - 8 * n for n in _POS_LEN]
+_NIBBLE_SHIFT = [MAX_DEPTH - 4 * (k + 1) for k in range(LEVELS)]
+# digest(STATE_NODE, l || r) with the tag prefix hashed once (tests check it against
+# the reference implementation, which uses the documented formula).
+_NODE_HASHER = hashlib.sha256(bytes((len(Tags.STATE_NODE),)) + Tags.STATE_NODE)
 
 
 class StateTree:
     """The state tree over one KV store. See the module docstring for the contract."""
 
     def __init__(
-        self, store: KVStore, *, prefix: bytes = Prefix.STATE_TREE, cache_nodes: int = 200_000
+        self, store: KVStore, *, prefix: bytes = Prefix.STATE_TREE, cache_nodes: int = 100_000
     ) -> None:
         if cache_nodes < 0:
             raise ValueError("cache_nodes must be >= 0")
         self._store = store
-        self._prefix = prefix
         self._root_key = prefix + _ROOT_SUFFIX
-        self._node_prefix = prefix + _NODE_SUFFIX
+        page_prefix = prefix + _PAGE_SUFFIX
+        self._heads = [page_prefix + bytes((k,)) for k in range(LEVELS)]
+        self._depth_at = len(page_prefix)  # index of the depth byte in a position key
         self._cache_limit = cache_nodes
-        self._cache: OrderedDict[bytes, Node] = OrderedDict()
-        self._pending: dict[bytes, Node | None] = {}
+        self._decoded: dict[bytes, Levels] = {}  # top levels
+        self._cache: OrderedDict[bytes, bytes] = OrderedDict()  # deeper pages, raw
+        self._pending: dict[bytes, tuple[Levels, bytes] | None] = {}
         self._committed_root = self._load_root()
         self._root = self._committed_root
-        # Scratch arrays of the apply in progress (key path ints, key paths, value hashes).
+        # State of the apply in progress.
+        self._changes: dict[bytes, tuple[Levels, bytes] | None] = {}
         self._ints: list[int] = []
-        self._paths: list[bytes] = []
-        self._vhashes: list[bytes | None] = []
-        self._batch: WriteBatch | None = None
+        self._leaves: list[Slot | None] = []
+        self._batch_put: Callable[[bytes, bytes], None] = _no_batch
+        self._batch_delete: Callable[[bytes], None] = _no_batch
 
     # ------------------------------------------------------------ reading
 
@@ -107,23 +121,26 @@ class StateTree:
 
     def prove(self, key: bytes) -> Proof:
         """An inclusion or absence proof for `key` against `root()`."""
-        path = key_path(key)
-        target = int.from_bytes(path, "big")
+        target = int.from_bytes(key_path(key), "big")
         slot = self._root
         siblings: list[bytes] = []
-        depth = 0
+        k = 0
         prefix = 0
         while slot[0] == NODE:
-            left, right = self._load(depth, prefix)
-            if (target >> (_TOP - depth)) & 1:
-                siblings.append(left[1])
-                slot = right
-                prefix |= 1 << (_TOP - depth)
-            else:
-                siblings.append(right[1])
-                slot = left
-            depth += 1
-        leaf = None if slot[0] == EMPTY else ProofLeaf(slot[2], slot[3])
+            levels = self._load(self._pos_key(k, prefix), k)
+            shift = _NIBBLE_SHIFT[k]
+            nibble = (target >> shift) & 15
+            for j in range(4):  # binary depth 4k + j, inside this page
+                bit = (nibble >> (3 - j)) & 1
+                base = (nibble >> (4 - j)) << 1
+                below = levels[3 - j]
+                siblings.append(below[base + 1 - bit][1])
+                slot = below[base + bit]
+                if slot[0] != NODE:
+                    break
+            prefix |= nibble << shift
+            k += 1
+        leaf = None if slot[0] == EMPTY else ProofLeaf(slot[2][33:65], slot[2][65:97])
         return Proof(leaf, tuple(siblings))
 
     # ------------------------------------------------------------ writing
@@ -134,34 +151,43 @@ class StateTree:
         Returns the new root, which `root()` reports at once. The store itself is not
         touched: write `batch`, then call `committed()`; or call `discard()`.
         """
-        entries = sorted(
-            (key_path(k), None if v is None else value_hash(v)) for k, v in updates.items()
-        )
+        entries = []
+        for k, v in updates.items():
+            path = key_path(k)
+            entries.append((int.from_bytes(path, "big"), path, v))
         if not entries:
             return self.root()
-        self._paths = [p for p, _ in entries]
-        self._vhashes = [vh for _, vh in entries]
-        self._ints = [int.from_bytes(p, "big") for p in self._paths]
-        self._batch = batch
+        entries.sort()
+        self._ints = [i for i, _, _ in entries]
+        self._leaves = [None if v is None else _leaf_slot(p, value_hash(v)) for _, p, v in entries]
+        self._changes = {}
+        self._batch_put, self._batch_delete = batch.put, batch.delete
         try:
             new_root = self._update(self._root, 0, 0, 0, len(entries))
+            self._pending.update(self._changes)
         finally:
-            self._ints, self._paths, self._vhashes, self._batch = [], [], [], None
-        batch.put(self._root_key, _encode_slot(new_root))
+            self._ints, self._leaves, self._changes = [], [], {}
+            self._batch_put = self._batch_delete = _no_batch
+        batch.put(self._root_key, new_root[2])
         self._root = new_root
         return self.root()
 
     def committed(self) -> None:
         """The batches of all pending applies were written: make their changes durable here."""
-        cache = self._cache
-        for pos, node in self._pending.items():
-            if node is None:
+        decoded, cache, at = self._decoded, self._cache, self._depth_at
+        keep = self._cache_limit > 0
+        for pos, entry in self._pending.items():
+            if entry is None:
+                decoded.pop(pos, None)
                 cache.pop(pos, None)
+            elif pos[at] < DECODED_LEVELS:
+                if keep:
+                    decoded[pos] = entry[0]
             else:
-                cache[pos] = node
-                cache.move_to_end(pos)
+                cache[pos] = entry[1]
         self._pending.clear()
-        self._trim_cache()
+        while len(cache) > self._cache_limit:
+            cache.popitem(last=False)
         self._committed_root = self._root
 
     def discard(self) -> None:
@@ -172,112 +198,117 @@ class StateTree:
     def reload(self) -> None:
         """Forget everything in memory and read the root again from the store."""
         self._pending.clear()
+        self._decoded.clear()
         self._cache.clear()
         self._committed_root = self._root = self._load_root()
 
     # ------------------------------------------------------------ the update walk
 
-    def _update(self, slot: Slot, depth: int, prefix: int, lo: int, hi: int) -> Slot:
-        """New slot at (depth, prefix) after applying updates[lo:hi] (all under it)."""
+    def _update(self, slot: Slot, k: int, prefix: int, lo: int, hi: int) -> Slot:
+        """New slot for the page position (k, prefix) after updates[lo:hi] (all under it)."""
         if slot[0] != NODE:
-            return self._rebuild(slot, depth, prefix, lo, hi)
-        left, right = self._load(depth, prefix)
-        right_prefix = prefix | (1 << (_TOP - depth))
-        mid = bisect.bisect_left(self._ints, right_prefix, lo, hi)
-        if mid > lo:
-            left = self._update(left, depth + 1, prefix, lo, mid)
-        if hi > mid:
-            right = self._update(right, depth + 1, right_prefix, mid, hi)
-        return self._join(depth, prefix, left, right)
+            return self._rebuild(slot, k, prefix, lo, hi)
+        pos = self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
+        old = self._load(pos, k)
+        children = list(old[0])
+        changed: list[int] = []
+        ints = self._ints
+        shift = _NIBBLE_SHIFT[k]
+        step = 1 << shift
+        i = lo
+        while i < hi:
+            nibble = (ints[i] >> shift) & 15
+            child_prefix = prefix | (nibble << shift)
+            j = i + 1 if i + 1 == hi else bisect.bisect_left(ints, child_prefix + step, i + 1, hi)
+            children[nibble] = self._update(children[nibble], k + 1, child_prefix, i, j)
+            changed.append(nibble)
+            i = j
+        return self._finish(pos, _rehash(old, children, changed))
 
-    def _rebuild(self, slot: Slot, depth: int, prefix: int, lo: int, hi: int) -> Slot:
+    def _rebuild(self, slot: Slot, k: int, prefix: int, lo: int, hi: int) -> Slot:
         """An empty or leaf slot receiving updates: it has no stored records below it."""
         ints = self._ints[lo:hi]
-        paths = self._paths[lo:hi]
-        vhashes = self._vhashes[lo:hi]
+        leaves = self._leaves[lo:hi]
         if slot[0] == LEAF:
-            old_int = int.from_bytes(slot[2], "big")
-            i = bisect.bisect_left(ints, old_int)
-            if i == len(ints) or ints[i] != old_int:  # not overridden by an update
-                ints.insert(i, old_int)
-                paths.insert(i, slot[2])
-                vhashes.insert(i, slot[3])
-        live = [i for i, vh in enumerate(vhashes) if vh is not None]
-        if len(live) == 1:
-            i = live[0]
-            vh = vhashes[i]
-            assert vh is not None
-            return (LEAF, leaf_hash(paths[i], vh), paths[i], vh)
-        if not live:
-            return EMPTY_SLOT
-        leaves = [(ints[i], paths[i], vhashes[i]) for i in live]
-        return self._build(depth, prefix, leaves, 0, len(leaves))
+            old = int.from_bytes(slot[2][33:65], "big")
+            i = bisect.bisect_left(ints, old)
+            if i == len(ints) or ints[i] != old:  # the old leaf is not overridden
+                ints.insert(i, old)
+                leaves.insert(i, slot)
+        live = [(n, leaf) for n, leaf in zip(ints, leaves, strict=True) if leaf is not None]
+        if len(live) > 1:
+            return self._build(k, prefix, live, 0, len(live))
+        return live[0][1] if live else EMPTY_SLOT
 
-    def _build(
-        self,
-        depth: int,
-        prefix: int,
-        leaves: list[tuple[int, bytes, bytes | None]],
-        lo: int,
-        hi: int,
-    ) -> Slot:
-        """A fresh subtree over leaves[lo:hi] (sorted, distinct, no deletions)."""
-        if hi - lo == 0:
-            return EMPTY_SLOT
-        if hi - lo == 1:
-            _, path, vh = leaves[lo]
-            assert vh is not None
-            return (LEAF, leaf_hash(path, vh), path, vh)
-        right_prefix = prefix | (1 << (_TOP - depth))
-        mid = bisect.bisect_left(leaves, (right_prefix,), lo, hi)
-        left = self._build(depth + 1, prefix, leaves, lo, mid)
-        right = self._build(depth + 1, right_prefix, leaves, mid, hi)
-        return self._join(depth, prefix, left, right)
+    def _build(self, k: int, prefix: int, live: list[tuple[int, Slot]], lo: int, hi: int) -> Slot:
+        """A fresh page at (k, prefix) over live[lo:hi] (sorted, at least two leaves)."""
+        children = [EMPTY_SLOT] * FANOUT
+        shift = _NIBBLE_SHIFT[k]
+        step = 1 << shift
+        i = lo
+        while i < hi:
+            nibble = (live[i][0] >> shift) & 15
+            child_prefix = prefix | (nibble << shift)
+            j = bisect.bisect_left(live, (child_prefix + step,), i + 1, hi)
+            if j - i == 1:
+                children[nibble] = live[i][1]
+            else:
+                children[nibble] = self._build(k + 1, child_prefix, live, i, j)
+            i = j
+        pos = self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
+        return self._finish(pos, _page_levels(children))
 
-    def _join(self, depth: int, prefix: int, left: Slot, right: Slot) -> Slot:
-        """The slot at (depth, prefix) with these children; records the change."""
-        pos = self._pos_key(depth, prefix)
-        batch = self._batch
-        assert batch is not None
-        if (left[0] == EMPTY and right[0] != NODE) or (right[0] == EMPTY and left[0] != NODE):
-            # Zero or one leaf below: no node here (a lone leaf moves up).
-            self._pending[pos] = None
-            batch.delete(pos)
-            return right if left[0] == EMPTY else left
-        self._pending[pos] = (left, right)
-        batch.put(pos, _encode_slot(left) + _encode_slot(right))
-        return (NODE, node_hash(left[1], right[1]), b"", b"")
+    def _finish(self, pos: bytes, levels: Levels) -> Slot:
+        """The slot for page `pos` with these levels; records the change in the batch."""
+        top = levels[4][0]
+        if top[0] != NODE:
+            # At most one leaf below: no page here (a lone leaf moves up).
+            self._changes[pos] = None
+            self._batch_delete(pos)
+            return top
+        raw = b"".join([c[2] for c in levels[0]])
+        self._changes[pos] = (levels, raw)
+        self._batch_put(pos, raw)
+        return (NODE, top[1], b"\x02" + top[1])
 
     # ------------------------------------------------------------ records
 
-    def _pos_key(self, depth: int, prefix: int) -> bytes:
-        return (
-            self._node_prefix
-            + bytes((depth,))
-            + prefix.to_bytes(DIGEST_SIZE, "big")[: (depth + 7) >> 3]
-        )
+    def _pos_key(self, k: int, prefix: int) -> bytes:
+        return self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
 
-    def _load(self, depth: int, prefix: int) -> Node:
-        pos = self._pos_key(depth, prefix)
-        pending = self._pending.get(pos, _MISSING)
-        if pending is not _MISSING:
-            if pending is None:
-                raise StorageCorrupt(f"state tree: node at depth {depth} was deleted")
-            return pending  # type: ignore[return-value]
+    def _load(self, pos: bytes, k: int) -> Levels:
+        entry = self._changes.get(pos, _MISSING)
+        if entry is _MISSING:
+            entry = self._pending.get(pos, _MISSING)
+        if entry is not _MISSING:
+            if entry is None:
+                raise StorageCorrupt(f"state tree: page at depth {k} was deleted")
+            return entry[0]  # type: ignore[index,no-any-return]
+        if k < DECODED_LEVELS:
+            levels = self._decoded.get(pos)
+            if levels is None:
+                levels = _page_levels(_decode_page(self._read(pos, k), pos))
+                if self._cache_limit:
+                    self._decoded[pos] = levels
+            return levels
         cache = self._cache
-        node = cache.get(pos)
-        if node is not None:
+        raw = cache.get(pos)
+        if raw is not None:
             cache.move_to_end(pos)
-            return node
-        raw = self._store.get(pos)
-        if raw is None:
-            raise StorageCorrupt(f"state tree: missing node at depth {depth} ({pos.hex()})")
-        node = _decode_node(raw, pos)
+            return _page_levels(_decode_page(raw, pos))
+        raw = self._read(pos, k)
+        levels = _page_levels(_decode_page(raw, pos))
         if self._cache_limit:
-            cache[pos] = node
+            cache[pos] = raw
             if len(cache) > self._cache_limit:
                 cache.popitem(last=False)
-        return node
+        return levels
+
+    def _read(self, pos: bytes, k: int) -> bytes:
+        raw = self._store.get(pos)
+        if raw is None:
+            raise StorageCorrupt(f"state tree: missing page at depth {k} ({pos.hex()})")
+        return raw
 
     def _load_root(self) -> Slot:
         raw = self._store.get(self._root_key)
@@ -288,27 +319,65 @@ class StateTree:
             raise StorageCorrupt("state tree: trailing bytes in the root record")
         return slot
 
-    def _trim_cache(self) -> None:
-        cache = self._cache
-        while len(cache) > self._cache_limit:
-            cache.popitem(last=False)
+
+# ---------------------------------------------------------------- page hashing
+
+
+def _pair(a: Slot, b: Slot) -> Slot:
+    """The compact rule: (empty, lone leaf) is that leaf, two empties are empty."""
+    if a[0] == EMPTY and b[0] != NODE:
+        return b
+    if b[0] == EMPTY and a[0] != NODE:
+        return a
+    h = _NODE_HASHER.copy()
+    h.update(a[1])
+    h.update(b[1])
+    return (NODE, h.digest(), b"")
+
+
+def _page_levels(children: list[Slot] | tuple[Slot, ...]) -> Levels:
+    """All binary levels of a page, from its sixteen children."""
+    level = tuple(children)
+    levels = [level]
+    while len(level) > 1:
+        level = tuple([_pair(level[i], level[i + 1]) for i in range(0, len(level), 2)])
+        levels.append(level)
+    return tuple(levels)
+
+
+def _rehash(old: Levels, children: list[Slot], changed: list[int]) -> Levels:
+    """`old` with the children at the (ascending) indexes `changed` replaced."""
+    levels = [tuple(children)]
+    below = children
+    for depth in range(1, 5):
+        level = list(old[depth])
+        parents: list[int] = []
+        for i in changed:
+            p = i >> 1
+            if not parents or parents[-1] != p:
+                parents.append(p)
+                level[p] = _pair(below[2 * p], below[2 * p + 1])
+        levels.append(tuple(level))
+        below = level
+        changed = parents
+    return tuple(levels)
 
 
 # ---------------------------------------------------------------- record encoding
 #
-# slot  = 0x00                                    empty
-#       | 0x01 || leaf hash || key path || value hash   leaf (97 bytes)
-#       | 0x02 || node hash                        node (33 bytes)
-# node record = slot(left) || slot(right);  root record = slot(root)
+# slot = 0x00                                            empty
+#      | 0x01 || leaf hash || key path || value hash     leaf (97 bytes)
+#      | 0x02 || page hash                               page (33 bytes)
+# page record = slot(child 0) || ... || slot(child 15);  root record = slot(root)
 
 
-def _encode_slot(slot: Slot) -> bytes:
-    kind = slot[0]
-    if kind == EMPTY:
-        return b"\x00"
-    if kind == LEAF:
-        return b"\x01" + slot[1] + slot[2] + slot[3]
-    return b"\x02" + slot[1]
+def _leaf_slot(path: bytes, vhash: bytes) -> Slot:
+    h = leaf_hash(path, vhash)
+    return (LEAF, h, b"\x01" + h + path + vhash)
+
+
+def _no_batch(*args: object) -> None:
+    raise RuntimeError("state tree: no apply in progress")
 
 
 def _decode_slot(raw: bytes, at: int, pos: bytes) -> tuple[Slot, int]:
@@ -317,17 +386,21 @@ def _decode_slot(raw: bytes, at: int, pos: bytes) -> tuple[Slot, int]:
     kind = raw[at]
     if kind == EMPTY:
         return EMPTY_SLOT, at + 1
-    if kind == LEAF and at + 1 + 3 * DIGEST_SIZE <= len(raw):
-        h = raw[at + 1 : at + 33]
-        return (LEAF, h, raw[at + 33 : at + 65], raw[at + 65 : at + 97]), at + 97
-    if kind == NODE and at + 1 + DIGEST_SIZE <= len(raw):
-        return (NODE, raw[at + 1 : at + 33], b"", b""), at + 33
+    if kind == LEAF and at + 97 <= len(raw):
+        enc = raw[at : at + 97]
+        return (LEAF, enc[1:33], enc), at + 97
+    if kind == NODE and at + 33 <= len(raw):
+        enc = raw[at : at + 33]
+        return (NODE, enc[1:33], enc), at + 33
     raise StorageCorrupt(f"state tree: malformed record at {pos.hex()}")
 
 
-def _decode_node(raw: bytes, pos: bytes) -> Node:
-    left, at = _decode_slot(raw, 0, pos)
-    right, end = _decode_slot(raw, at, pos)
-    if end != len(raw):
+def _decode_page(raw: bytes, pos: bytes) -> list[Slot]:
+    slots = []
+    at = 0
+    for _ in range(FANOUT):
+        slot, at = _decode_slot(raw, at, pos)
+        slots.append(slot)
+    if at != len(raw):
         raise StorageCorrupt(f"state tree: trailing bytes in record at {pos.hex()}")
-    return left, right
+    return slots

@@ -45,3 +45,18 @@ def ref_root(state: dict[bytes, bytes]) -> bytes:
 def ref_tree(state: dict[bytes, bytes]) -> tuple[bytes, int]:
     """(root, number of nodes) of the tree over `state`."""
     return _subtree(0, [(ref_key_path(k), ref_value_hash(v)) for k, v in state.items()])
+
+
+def ref_page_count(state: dict[bytes, bytes]) -> int:
+    """Pages the store must hold: nibble-aligned subtrees with two or more leaves."""
+    paths = [int.from_bytes(ref_key_path(k), "big") for k in state]
+    total = 0
+    for k in range(64):
+        counts: dict[int, int] = {}
+        for p in paths:
+            counts[p >> (256 - 4 * k)] = counts.get(p >> (256 - 4 * k), 0) + 1
+        pages = sum(1 for c in counts.values() if c >= 2)
+        if not pages:
+            break
+        total += pages
+    return total

@@ -16,7 +16,7 @@ from scctn_node.storage.proof import InvalidProof, verify_proof
 from scctn_node.storage.schema import Prefix
 from scctn_node.storage.smt import EMPTY_ROOT, StateTree
 
-from .reference import ref_key_path, ref_root, ref_tree, ref_value_hash, tagged
+from .reference import ref_key_path, ref_page_count, ref_root, ref_tree, ref_value_hash, tagged
 
 NODES = Prefix.STATE_TREE + b"N"
 
@@ -77,7 +77,7 @@ def test_matches_reference_and_stores_exactly_the_nodes() -> None:
     tree = StateTree(store)
     state = state_of(300)
     assert commit(store, tree, dict(state)) == ref_root(state)
-    assert node_records(store) == ref_tree(state)[1]
+    assert node_records(store) == ref_page_count(state)
     for i in range(0, 300, 3):
         state[b"key-%d" % i] = b"changed"
     changes: dict[bytes, bytes | None] = {k: v for k, v in state.items() if v == b"changed"}
@@ -85,7 +85,7 @@ def test_matches_reference_and_stores_exactly_the_nodes() -> None:
         changes[b"key-%d" % i] = None
         state.pop(b"key-%d" % i, None)
     assert commit(store, tree, changes) == ref_root(state)
-    assert node_records(store) == ref_tree(state)[1]
+    assert node_records(store) == ref_page_count(state)
 
 
 def test_deleting_everything_gives_the_empty_root_and_no_records() -> None:
@@ -108,7 +108,7 @@ def test_deleting_absent_keys_and_rewriting_values_change_nothing() -> None:
     root = commit(store, tree, dict(state))
     assert commit(store, tree, {b"absent-%d" % i: None for i in range(20)}) == root
     assert commit(store, tree, dict(list(state.items())[:10])) == root
-    assert node_records(store) == ref_tree(state)[1]
+    assert node_records(store) == ref_page_count(state)
 
 
 def test_empty_update_returns_the_root_and_writes_nothing() -> None:
@@ -136,6 +136,34 @@ def test_batch_contents_do_not_depend_on_mapping_order() -> None:
     assert batches[0] == batches[1]
 
 
+@pytest.mark.parametrize("cache_nodes", [0, 40, 100_000])
+def test_deep_tree_with_small_and_large_caches(cache_nodes: int) -> None:
+    # Enough keys that pages sit below the decoded top levels (nibble depth >= 4), so
+    # the raw-page LRU, its eviction and the store reads are all exercised.
+    store = MemoryStore()
+    tree = StateTree(store, cache_nodes=cache_nodes)
+    state = state_of(3000)
+    commit(store, tree, dict(state))
+    for r in range(3):
+        changes: dict[bytes, bytes | None] = {}
+        for i in range(r, 3000, 11):
+            changes[b"key-%d" % i] = None if i % 2 else b"round-%d" % r
+        for i in range(40):
+            changes[b"new-%d-%d" % (r, i)] = b"n"
+        for key, value in changes.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+        assert commit(store, tree, changes) == ref_root(state)
+    assert node_records(store) == ref_page_count(state)
+    depths = [len(tree.prove(k).siblings) for k in list(state)[::50]]
+    assert max(depths) > 16  # proofs cross pages below the decoded levels
+    reopened = StateTree(store, cache_nodes=cache_nodes)
+    for key in list(state)[::37] + [b"absent-%d" % i for i in range(30)]:
+        verify_proof(tree.root(), key, state.get(key), reopened.prove(key))
+
+
 # ---------------------------------------------------------------- property: vs reference
 
 KEYS = st.binary(min_size=0, max_size=3)
@@ -157,7 +185,7 @@ def test_root_depends_only_on_the_final_state(
             else:
                 model[k] = v
         assert commit(store, tree, updates) == ref_root(model)
-    expected_root, expected_nodes = ref_tree(model)
+    expected_root, expected_nodes = ref_tree(model)[0], ref_page_count(model)
     assert node_records(store) == expected_nodes
     # One apply from empty, and a fresh tree reading the store, agree.
     fresh_store = MemoryStore()
@@ -340,7 +368,7 @@ def test_crash_before_the_batch_is_written_keeps_the_old_root(tmp_path: Path) ->
     with LevelDBStore(path) as store:
         tree = StateTree(store)
         assert tree.root() == old
-        assert node_records(store) == ref_tree(state)[1]
+        assert node_records(store) == ref_page_count(state)
         verify_proof(old, b"key-4", b"v4", tree.prove(b"key-4"))
         state[b"after"] = b"crash"
         assert commit(store, tree, {b"after": b"crash"}) == ref_root(state)
@@ -361,7 +389,7 @@ def test_persists_across_reopen(tmp_path: Path) -> None:
         assert tree.root() == root == ref_root(state)
         verify_proof(root, b"key-2", b"two", tree.prove(b"key-2"))
         verify_proof(root, b"key-1", None, tree.prove(b"key-1"))
-        assert node_records(store) == ref_tree(state)[1]
+        assert node_records(store) == ref_page_count(state)
 
 
 def test_tree_under_its_own_prefix_leaves_other_tables_alone() -> None:
