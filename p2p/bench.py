@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import trio
 
@@ -68,6 +70,13 @@ async def _sink(seed: bytes, peer: bytes, count: int) -> None:
         nursery.cancel_scope.cancel()
 
 
+def _child_env() -> dict[str, str]:
+    # the child must import this very p2p package, whatever the caller's cwd
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 def bench_link(messages: int = 200_000, size: int = 200) -> float:
     """Messages per second through one encrypted link between two processes."""
     parent = PrivateKey.generate()
@@ -84,6 +93,7 @@ def bench_link(messages: int = 200_000, size: int = 200) -> float:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        env=_child_env(),
     )
     try:
         assert proc.stdout is not None

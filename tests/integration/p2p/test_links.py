@@ -5,6 +5,7 @@ from __future__ import annotations
 import trio
 
 from p2p import MsgClass, PeerSpec
+from p2p.errors import MessageTooLarge, NotConnected
 from p2p.events import Delivered
 from primitives.keys import PrivateKey
 from tests.integration.p2p.helpers import mesh, spec, start_node, wait_until
@@ -184,5 +185,33 @@ def test_metrics_count_peers_messages_and_bytes_per_class() -> None:
                 > 100
             )
             assert a.metrics.get("wire_bytes_out") > 100
+
+    trio.run(main)
+
+
+def test_largest_messages_pass_and_larger_are_refused() -> None:
+    big = b"\x5a" * (1 << 20)  # the 1 MiB payload limit
+
+    async def handler(peer: bytes, payload: bytes) -> bytes:
+        return big
+
+    async def main() -> None:
+        async with mesh(2, handler=handler) as (a, b):
+            assert await a.node.request(b.pub, b"snapshot", timeout=20) == big
+            await a.node.send(b.pub, MsgClass.CONSENSUS, big)
+            await wait_until(lambda: len(b.delivered()) == 1)
+            assert b.delivered()[0].payload == big
+            try:
+                await a.node.send(b.pub, MsgClass.CONSENSUS, big + b"!")
+            except MessageTooLarge:
+                pass
+            else:
+                raise AssertionError("oversize payload accepted")
+            try:
+                await a.node.send(PrivateKey.generate().public.raw, MsgClass.CONSENSUS, b"x")
+            except NotConnected:
+                pass
+            else:
+                raise AssertionError("send to an unconnected peer succeeded")
 
     trio.run(main)

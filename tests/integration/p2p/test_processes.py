@@ -138,7 +138,7 @@ def test_reconnect_after_the_far_side_restarts() -> None:
             await wait_until(lambda: a.node.connected_peers() == [b.pub])
             await b.stop(kill=True)
             await wait_until(lambda: a.node.connected_peers() == [])
-            assert [d.peer for d in a.downs()] == [b.pub]
+            await wait_until(lambda: [d.peer for d in a.downs()] == [b.pub])
             b2 = await ProcNode.start(nursery, key, port)  # same identity, same address
             await b2.command(peers=_peer_cmd([PeerSpec(a.pub)]))
             await wait_until(lambda: a.node.connected_peers() == [b2.pub])
