@@ -134,65 +134,66 @@ async def _drive(node: Node, child_key: bytes, messages: int, size: int) -> floa
     return messages / elapsed
 
 
-async def _gossip_mesh(n: int, messages: int, size: int, rate: float) -> dict[str, float]:
-    keys = [PrivateKey.generate() for _ in range(n)]
-    nodes = [Node(P2PConfig(k, CHAIN, limits=LIMITS)) for k in keys]
+async def _connect_mesh(nursery: trio.Nursery, nodes: list[Node]) -> None:
+    for node in nodes:
+        await nursery.start(node.run)
+    specs = [PeerSpec(nd.identity, "127.0.0.1", nd.port) for nd in nodes]
+    for node in nodes:
+        node.update_peers(specs)
+    with trio.fail_after(60):
+        while not all(len(nd.connected_peers()) == len(nodes) - 1 for nd in nodes):
+            await trio.sleep(0.01)
+
+
+async def _offer(nodes: list[Node], messages: int, size: int, rate: float) -> dict[bytes, float]:
+    """Gossip `messages` from the nodes in turn at `rate` per second; the send times."""
     sent_at: dict[bytes, float] = {}
-    latencies: list[float] = []
-    delivered = 0
+    filler = b"\x00" * max(0, size - 8)
+    t0 = trio.current_time()
+    for i in range(messages):
+        tag = i.to_bytes(8, "big")
+        sent_at[tag] = time.perf_counter()
+        nodes[i % len(nodes)].gossip(tag + filler)
+        await trio.sleep_until(t0 + (i + 1) / rate)
+    return sent_at
+
+
+def _percentile_ms(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return 1000 * sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))]
+
+
+async def _gossip_mesh(n: int, messages: int, size: int, rate: float) -> dict[str, float]:
+    nodes = [Node(P2PConfig(PrivateKey.generate(), CHAIN, limits=LIMITS)) for _ in range(n)]
+    arrivals: list[tuple[bytes, float]] = []
     expected = messages * (n - 1)
     all_in = trio.Event()
 
     async def consume(node: Node) -> None:
-        nonlocal delivered
         async for ev in node.events:
             if isinstance(ev, Delivered) and ev.msg_class == MsgClass.GOSSIP:
-                latencies.append(time.perf_counter() - sent_at[ev.payload[:8]])
-                delivered += 1
-                if delivered == expected:
+                arrivals.append((ev.payload[:8], time.perf_counter()))
+                if len(arrivals) == expected:
                     all_in.set()
 
     async with trio.open_nursery() as nursery:
         for node in nodes:
-            await nursery.start(node.run)
             nursery.start_soon(consume, node)
-        specs = [
-            PeerSpec(k.public.raw, "127.0.0.1", nd.port) for k, nd in zip(keys, nodes, strict=True)
-        ]
-        for node in nodes:
-            node.update_peers(specs)
-        with trio.fail_after(60):
-            while not all(len(nd.connected_peers()) == n - 1 for nd in nodes):
-                await trio.sleep(0.01)
-        filler = b"\x00" * max(0, size - 8)
+        await _connect_mesh(nursery, nodes)
         start = time.perf_counter()
-        tick = 0.01
-        per_tick = max(1, int(rate * tick))
-        for i in range(messages):
-            tag = i.to_bytes(8, "big")
-            sent_at[tag] = time.perf_counter()
-            nodes[i % n].gossip(tag + filler)
-            if i % per_tick == per_tick - 1:  # offer `rate` messages/s, as a mempool would
-                await trio.sleep_until(
-                    trio.current_time() + tick - (time.perf_counter() - start) % tick
-                )
+        sent_at = await _offer(nodes, messages, size, rate)
         with trio.move_on_after(120):
             await all_in.wait()
         elapsed = time.perf_counter() - start
         nursery.cancel_scope.cancel()
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return (
-            1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else 0.0
-        )
-
+    latencies = sorted(t - sent_at[tag] for tag, t in arrivals)
     return {
-        f"gossip_{n}_delivered": delivered / expected,
-        f"gossip_{n}_p50_ms": pct(0.50),
-        f"gossip_{n}_p99_ms": pct(0.99),
+        f"gossip_{n}_delivered": len(arrivals) / expected,
+        f"gossip_{n}_p50_ms": _percentile_ms(latencies, 0.50),
+        f"gossip_{n}_p99_ms": _percentile_ms(latencies, 0.99),
         f"gossip_{n}_offered_per_s": rate,
-        f"gossip_{n}_msgs_per_s": delivered / (n - 1) / elapsed,
+        f"gossip_{n}_msgs_per_s": len(arrivals) / (n - 1) / elapsed,
     }
 
 

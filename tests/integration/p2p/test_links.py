@@ -8,7 +8,7 @@ from p2p import MsgClass, PeerSpec
 from p2p.errors import MessageTooLarge, NotConnected
 from p2p.events import Delivered
 from primitives.keys import PrivateKey
-from tests.integration.p2p.helpers import mesh, spec, start_node, wait_until
+from tests.integration.p2p.helpers import mesh, spec, start_node, wait_until, with_limits
 
 
 def test_two_nodes_link_and_exchange_consensus_messages() -> None:
@@ -213,5 +213,18 @@ def test_largest_messages_pass_and_larger_are_refused() -> None:
                 pass
             else:
                 raise AssertionError("send to an unconnected peer succeeded")
+
+    trio.run(main)
+
+
+def test_keepalives_hold_an_idle_link_open() -> None:
+    limits = with_limits(keepalive_interval=0.1, idle_timeout=1.0)
+
+    async def main() -> None:
+        async with mesh(2, limits=limits) as (a, b):
+            await trio.sleep(2.5)  # several idle timeouts with no upper-layer traffic
+            assert a.node.connected_peers() == [b.pub]
+            assert not a.downs() and not b.downs()
+            assert a.metrics.get("messages_in", "control") > 0
 
     trio.run(main)
