@@ -78,21 +78,29 @@ class Chain:
         return self.store.height
 
     def restore_mempool(self) -> int:
-        """Re-admit the persisted mempool after a restart; returns how many came back."""
-        restored = 0
+        """Re-admit the persisted mempool after a restart (in nonce order per account);
+        returns how many came back. Entries that no longer fit (already committed, nonce
+        used, expired) are removed from disk."""
+        decoded: list[tuple[bytes, int, bytes, SignedTransaction]] = []
         stale: list[bytes] = []
         for raw in self.store.persisted_mempool():
             try:
                 stx = self.mempool.decode(raw)
+            except NodeError:
+                continue  # cannot happen for bytes we admitted; nothing to key it by
+            decoded.append((stx.tx.sender_address, stx.tx.nonce, raw, stx))
+        decoded.sort(key=lambda item: (item[0], item[1]))
+        restored = 0
+        for _, _, raw, stx in decoded:
+            try:
                 admitted = self.mempool.admit(stx, raw, self.height + 1)
-            except NodeError:  # no longer admissible (nonce used, expired): dropped below
-                stx = None
-                admitted = None
-            if admitted is None or admitted.known:
-                if stx is not None:
-                    stale.append(stx.hash)
+            except NodeError:  # no longer admissible (nonce used, expired, gap)
+                stale.append(stx.hash)
                 continue
-            restored += 1
+            if admitted.known:
+                stale.append(stx.hash)
+            else:
+                restored += 1
         if stale:
             self.store.forget_mempool(stale)
         return restored

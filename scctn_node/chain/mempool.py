@@ -3,7 +3,14 @@
 Admission (in order, each failure a typed `TransactionRejected` with a stable code):
 strict decode and size, chain id, signature, expiry, gas limit, nonce window against the
 committed state, the per-account limit, and the global limit (`MempoolFull`, HTTP 429 with
-a retry hint). A transaction admitted is never dropped silently: it leaves the pool only
+a retry hint).
+
+Nonces must be contiguous: a transaction is admitted only with the account's next
+committed nonce or the one right after its pending transactions (`nonce_gap` otherwise,
+which a client retries once the earlier nonce is in). So every pooled transaction can
+execute, and a full pool always drains: transactions waiting behind a gap can never fill
+the pool and lock out the ones that would close the gap (the livelock other nodes show
+under overload). A transaction admitted is never dropped silently: it leaves the pool only
 by being committed in a block, or by expiring, which is recorded with its reason
 (`dropped()`), so a client asking about it always gets an answer.
 
@@ -121,6 +128,13 @@ class Mempool:
         if pending is not None and tx.nonce in pending:
             raise TransactionRejected(
                 f"another transaction with nonce {tx.nonce} is already pending", codes.BAD_NONCE
+            )
+        expected = base + (len(pending) if pending else 0)
+        if tx.nonce != expected:
+            raise TransactionRejected(
+                f"nonce {tx.nonce} leaves a gap; the account's next nonce is {expected}"
+                " (submit the earlier ones first)",
+                codes.NONCE_GAP,
             )
         if pending is not None and len(pending) >= self.config.max_per_account:
             raise MempoolFull(

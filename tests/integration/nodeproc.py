@@ -80,11 +80,15 @@ class NodeProcess:
                 return (
                     resp.status,
                     json.loads(raw) if raw[:1] in (b"{", b"[") else raw,
-                    dict(resp.headers),
+                    {k.lower(): v for k, v in resp.headers.items()},
                 )
         except urllib.error.HTTPError as exc:
             raw = exc.read()
-            return exc.code, json.loads(raw) if raw[:1] == b"{" else raw, dict(exc.headers)
+            return (
+                exc.code,
+                json.loads(raw) if raw[:1] == b"{" else raw,
+                {k.lower(): v for k, v in exc.headers.items()},
+            )
 
     def get(self, path: str) -> Any:
         status, body, _ = self.request("GET", path)

@@ -134,3 +134,19 @@ def test_admission_errors(tmp_path: Path) -> None:
     assert exc.value.code == codes.NONCE_TOO_LOW
     assert chain.store.kv.get(schema.meta_key("height")) is not None
     chain.store.kv.close()
+
+
+def test_nonce_gap_is_refused_so_the_pool_always_drains(tmp_path: Path) -> None:
+    chain = open_chain(tmp_path / "db", max_txs=3)
+    with pytest.raises(TransactionRejected) as exc:
+        submit(chain, transfer(1))  # nonce 0 not yet in
+    assert exc.value.code == codes.NONCE_GAP
+    for n in range(3):
+        submit(chain, transfer(n))
+    with pytest.raises(MempoolFull):
+        submit(chain, transfer(3))
+    committed = chain.produce(1)
+    assert len(committed.block.txs) == 3  # everything pooled was executable
+    assert chain.mempool.next_nonce(ALICE.address()) == 3
+    submit(chain, transfer(3))
+    chain.store.kv.close()
