@@ -36,7 +36,7 @@ from consensus.messages import (
     expect_view,
     signing_bytes,
 )
-from primitives.codec import Wire, expect_bytes, expect_int, expect_list, expect_seq
+from primitives.codec import Wire, encode, expect_bytes, expect_int, expect_list, expect_seq
 from primitives.errors import DecodeError
 
 
@@ -82,13 +82,14 @@ def check_votes(
 ) -> None:
     """Raise InvalidCertificate unless `needed` distinct validators signed `body`."""
     seen = -1
+    body_bytes = encode(body.to_wire())
     for vote in votes:
         if vote.sender <= seen:
             raise InvalidCertificate("votes are not sorted by sender or repeat a sender")
         seen = vote.sender
         if not validators.contains(vote.sender) or vote.sender == excluded:
             raise InvalidCertificate(f"vote from replica {vote.sender}, which may not vote here")
-        message = signing_bytes(chain_id, validators.epoch, vote.sender, body)
+        message = signing_bytes(chain_id, validators.epoch, vote.sender, body, body_bytes)
         if not verifier.verify(validators.key(vote.sender), message, vote.signature):
             raise InvalidCertificate(f"bad signature from replica {vote.sender}")
     if len(votes) < needed:

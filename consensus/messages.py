@@ -10,7 +10,7 @@ another type or under another sender. Bodies are frozen records with `to_wire()`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -54,10 +54,17 @@ class Body(Protocol):
 B = TypeVar("B", bound=Body, covariant=True)
 
 
-def signing_bytes(chain_id: str, epoch: int, sender: int, body: Body) -> bytes:
-    """What a signature covers: the tagged digest of kind, chain, epoch, sender and body."""
-    fields = [int(body.KIND), chain_id, epoch, sender, body.to_wire()]
-    return digest(TAG_MESSAGE, encode(fields))
+def signing_bytes(
+    chain_id: str, epoch: int, sender: int, body: Body, body_bytes: bytes | None = None
+) -> bytes:
+    """What a signature covers: the tagged digest of the canonical encoding of
+    [kind, chain_id, epoch, sender, body]. `body_bytes`, the canonical encoding of the
+    body, may be passed in when many signers' votes on one body are checked."""
+    if body_bytes is None:
+        body_bytes = encode(body.to_wire())
+    # A msgpack array of five is 0x95 followed by its elements' encodings.
+    head = encode([int(body.KIND), chain_id, epoch, sender])[1:]  # drop the 0x94 header
+    return digest(TAG_MESSAGE, b"\x95" + head + body_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +74,12 @@ class Signed(Generic[B]):
     sender: ReplicaId
     body: B
     signature: bytes
+    # Filled in by the decoder from the received bytes, so receiving never re-encodes.
+    signed_digest: bytes | None = field(default=None, compare=False, repr=False)
 
     def signing_bytes(self) -> bytes:
+        if self.signed_digest is not None:
+            return self.signed_digest
         return signing_bytes(self.chain_id, self.epoch, self.sender, self.body)
 
     def to_wire(self) -> list[Wire]:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 
 def replay(r: Replica, records: list[Record], executed: Seq) -> None:
+    epoch = r.validators.epoch
     for record in records:
+        if _epoch_of(record) != epoch:
+            continue  # written in an earlier epoch: nothing in it binds this one
         if isinstance(record, StableRecord):
             if record.certificate.seq > r.low:
                 r.adopt_stable(record.certificate)
@@ -45,6 +48,14 @@ def replay(r: Replica, records: list[Record], executed: Seq) -> None:
     r.assigned = {
         d for (view, _), pp in r.pre_prepares.items() if view == r.view for d in [pp.body.digest]
     }
+
+
+def _epoch_of(record: Record) -> int:
+    if isinstance(record, StableRecord):
+        return record.certificate.epoch
+    if isinstance(record, PreparedRecord):
+        return record.certificate.pre_prepare.epoch
+    return record.message.epoch
 
 
 def _enter_view(r: Replica, view: View) -> None:

@@ -46,7 +46,7 @@ from consensus.certificates import (
     verify_checkpoint_certificate,
     verify_commit_certificate,
 )
-from consensus.config import ReplicaConfig
+from consensus.config import ReplicaConfig, ValidatorSet
 from consensus.crypto import Signer, Verifier
 from consensus.effects import (
     Broadcast,
@@ -60,6 +60,7 @@ from consensus.effects import (
     TimerId,
     TimerKind,
 )
+from consensus.epochs import EpochManager
 from consensus.errors import ConfigError, InvalidCertificate, InvalidMessage
 from consensus.messages import (
     Body,
@@ -99,12 +100,21 @@ class Replica:
     ) -> None:
         if signer.public_key != config.validators.key(config.index):
             raise ConfigError("the signer's key is not this replica's validator key")
-        self.config = config
-        self.validators = config.validators
-        self.me = config.index
         self._signer = signer
         self.verifier = verifier
         self._validate = validate
+        self.pool: dict[Digest, bytes] = {}
+        self._timers: dict[TimerKind, TimerId] = {}
+        self._generation = 0
+        self.epochs = EpochManager(self)
+        self.reset(config)
+
+    def reset(self, config: ReplicaConfig) -> None:
+        """Start protocol state afresh for `config` (at construction and at each epoch);
+        the pool of pending batches and the timer generations carry over."""
+        self.config = config
+        self.validators = config.validators
+        self.me = config.index
         self.view = View(0)
         self.active = True
         self.low = config.start_seq  # h: the last stable checkpoint
@@ -125,11 +135,8 @@ class Replica:
         self.committed: dict[Seq, tuple[CommitCertificate, bytes | None]] = {}
         self.checkpoints: dict[Seq, dict[Digest, dict[ReplicaId, bytes]]] = {}
         self.deferred: dict[tuple[View, Seq], Signed[PrePrepare]] = {}
-        self.pool: dict[Digest, bytes] = {}
         self.assigned: set[Digest] = set()
         self.recent: set[Digest] = set()
-        self._timers: dict[TimerKind, TimerId] = {}
-        self._generation = 0
         self.changer = ViewChanger(self)
 
     # ------------------------------------------------------------------ construction
@@ -171,8 +178,10 @@ class Replica:
         msg = message if isinstance(message, Signed) else decode_message(bytes(message))
         if msg.chain_id != self.config.chain_id:
             raise InvalidMessage("message for another chain")
+        if self.epochs.retired:
+            return []
         if msg.epoch != self.validators.epoch:
-            return []  # a replay from another epoch: harmless, never counted
+            return self.epochs.other_epoch(msg)  # replays are dropped, never counted
         if not self.validators.contains(msg.sender):
             raise InvalidMessage(f"sender {msg.sender} is not a validator")
         if msg.sender == self.me:
@@ -201,15 +210,27 @@ class Replica:
         self.pool[d] = payload
         return self.propose_pending() + self.refresh_timers(progress=False)
 
-    def on_executed(self, seq: Seq, state_root: Digest) -> list[Effect]:
-        """The application executed `seq` (in order) and reached `state_root`."""
+    def on_executed(
+        self, seq: Seq, state_root: Digest, next_validators: ValidatorSet | None = None
+    ) -> list[Effect]:
+        """The application executed `seq` (in order) and reached `state_root`. If the
+        batch at `seq` changed the validator set, pass the new set (epoch + 1)."""
         if seq > self.delivered:
             raise InvalidMessage("on_executed for a seq that was not delivered")
+        effects: list[Effect] = []
+        if next_validators is not None:
+            effects += self.schedule_validators(seq, next_validators)
         if seq % self.config.checkpoint_interval != 0 or seq <= self.low:
-            return []
+            return effects
         if any(self.me in votes for votes in self.checkpoints.get(seq, {}).values()):
-            return []
-        return self.cast(Checkpoint(seq, state_root))
+            return effects
+        return effects + self.cast(Checkpoint(seq, state_root))
+
+    def schedule_validators(self, executed_at: Seq, validators: ValidatorSet) -> list[Effect]:
+        """The batch at `executed_at` installed `validators` for the next epoch; it takes
+        over after the checkpoint `epochs.boundary_for(executed_at)`. Idempotent: call it
+        again after a restart if the application state holds a pending change."""
+        return self.epochs.schedule(executed_at, validators)
 
     def on_state_transferred(self, seq: Seq) -> list[Effect]:
         """The application now holds the state certified at `seq` (a stable checkpoint)."""
@@ -218,7 +239,13 @@ class Replica:
             return []
         self.awaiting_transfer = None
         self.delivered = max(self.delivered, seq)
-        return self.try_deliver() + self.propose_pending() + self.refresh_timers(progress=True)
+        effects = self.epochs.maybe_switch()
+        return (
+            effects
+            + self.try_deliver()
+            + self.propose_pending()
+            + self.refresh_timers(progress=True)
+        )
 
     # ------------------------------------------------------------------ queries
 
@@ -231,13 +258,14 @@ class Replica:
         return self.primary == self.me
 
     def in_window(self, seq: int) -> bool:
-        """Between the watermarks h and H = h + L: messages here are acted on."""
-        return self.low < seq <= self.low + self.config.window
+        """Between the watermarks h and H = h + L: messages here are acted on. Nothing
+        beyond a scheduled epoch boundary is ordered by this epoch's validators."""
+        return self.low < seq <= min(self.low + self.config.window, self.epochs.last_seq())
 
     def in_reach(self, seq: int) -> bool:
         """Up to one window above H: kept (bounded) until the low watermark catches up,
         because a replica whose checkpoint is not yet stable must not lose them."""
-        return self.low < seq <= self.low + 2 * self.config.window
+        return self.low < seq <= min(self.low + 2 * self.config.window, self.epochs.last_seq())
 
     def timeout(self) -> int:
         shift = min(self.failed_views, 30)
@@ -254,6 +282,13 @@ class Replica:
             body,
             self._signer.sign(unsigned.signing_bytes()),
         )
+
+    @property
+    def public_key(self) -> bytes:
+        return self._signer.public_key
+
+    def sign_raw(self, unsigned: Signed[Any]) -> bytes:
+        return self._signer.sign(unsigned.signing_bytes())
 
     def cast(self, body: Body) -> list[Effect]:
         """Sign, persist if it is a vote, broadcast, and process our own copy."""
@@ -303,7 +338,7 @@ class Replica:
         pp = msg.body
         if msg.sender != self.validators.primary(pp.view):
             raise InvalidMessage("pre-prepare from a replica that is not the view's primary")
-        if pp.payload is None or batch_digest(pp.payload) != pp.digest:
+        if batch_digest(pp.payload) != pp.digest:
             raise InvalidMessage("pre-prepare digest does not match its batch")
         if not self.in_reach(pp.seq) or not self.view <= pp.view <= self.view + VIEW_LOOKAHEAD:
             return []
@@ -433,6 +468,12 @@ class Replica:
                 break
             self.next_seq = Seq(seq + 1)
             effects += self.cast(PrePrepare(self.view, seq, d, payload))
+        while self.epochs.pending is not None and self.in_window(self.next_seq):
+            # Fill up to the epoch boundary with null batches so the switch happens
+            # even when no batches are pending.
+            seq = self.next_seq
+            self.next_seq = Seq(seq + 1)
+            effects += self.cast(PrePrepare(self.view, seq, NULL_DIGEST, None))
         return effects
 
     # ------------------------------------------------------------------ checkpoints
@@ -469,6 +510,9 @@ class Replica:
             effects.append(RequestStateTransfer(cert))
         if self.next_seq <= self.low:
             self.next_seq = Seq(self.low + 1)
+        switched = self.epochs.maybe_switch()
+        if switched:
+            return effects + switched
         return effects + self._resume_window() + self.propose_pending()
 
     def _resume_window(self) -> list[Effect]:
@@ -563,6 +607,9 @@ class Replica:
 
     def cancel_timer(self, kind: TimerKind) -> Effect:
         return CancelTimer(self._timers.pop(kind))
+
+    def running_timers(self) -> list[TimerKind]:
+        return list(self._timers)
 
     def timer_running(self, kind: TimerKind) -> bool:
         return kind in self._timers

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from consensus.base import Digest, Epoch, ReplicaId, Seq
 from consensus.certificates import CheckpointCertificate
@@ -35,8 +35,10 @@ from consensus.effects import (
     TimerId,
 )
 from consensus.errors import InvalidMessage
+from consensus.messages import Signed
 from consensus.records import Record
 from consensus.replica import Replica
+from consensus.wire import decode_message
 from primitives.hashing import ZERO_DIGEST, digest
 
 TAG_SIM_STATE = b"scctn/pbft/sim-state/v1"
@@ -78,17 +80,28 @@ def valid_payload(payload: bytes) -> bool:
     return payload.startswith(b"tx:")
 
 
-class SimApp:
-    """A hash-chain application: the state root after seq n commits to batches 1..n."""
+RECONFIGURE = b"tx:reconfigure"
 
-    def __init__(self, start: Seq = GENESIS_SEQ) -> None:
+
+class SimApp:
+    """A hash-chain application: the state root after seq n commits to batches 1..n.
+
+    A batch starting with `RECONFIGURE` installs the next epoch's validator set (the
+    same keys, epoch + 1), as a governance transaction would."""
+
+    def __init__(self, validators: ValidatorSet, start: Seq = GENESIS_SEQ) -> None:
         self.executed = start
+        self.validators = validators
+        self.scheduled: tuple[Seq, ValidatorSet] | None = None
         self.log: dict[Seq, Digest] = {}
         self.payloads: dict[Seq, bytes | None] = {}
         self.roots: dict[Seq, Digest] = {start: ZERO_DIGEST}
+        self.changes: dict[Seq, ValidatorSet] = {}
         self.errors: list[str] = []
 
-    def execute(self, seq: Seq, d: Digest, payload: bytes | None) -> Digest:
+    def execute(
+        self, seq: Seq, d: Digest, payload: bytes | None
+    ) -> tuple[Digest, ValidatorSet | None]:
         if seq != self.executed + 1:
             self.errors.append(f"executed seq {seq} after {self.executed}")
         root = digest(TAG_SIM_STATE, self.roots[self.executed] + d)
@@ -96,7 +109,16 @@ class SimApp:
         self.log[seq] = d
         self.payloads[seq] = payload
         self.roots[seq] = root
-        return root
+        change = None
+        if payload is not None and payload.startswith(RECONFIGURE):
+            change = ValidatorSet(Epoch(self.validators.epoch + 1), self.validators.keys)
+            self._install(seq, change)
+        return root, change
+
+    def _install(self, seq: Seq, change: ValidatorSet) -> None:
+        self.validators = change
+        self.scheduled = (seq, change)
+        self.changes[seq] = change
 
     def copy_from(self, donor: SimApp, upto: Seq) -> None:
         for seq in range(self.executed + 1, upto + 1):
@@ -104,7 +126,33 @@ class SimApp:
             self.log[s] = donor.log[s]
             self.payloads[s] = donor.payloads[s]
             self.roots[s] = donor.roots[s]
+            if s in donor.changes:
+                self._install(s, donor.changes[s])
         self.executed = max(self.executed, upto)
+
+
+class DecodeCache:
+    """Decodes each distinct byte string once: a broadcast reaches n-1 replicas as the
+    same bytes, and decoding is a pure function, so they may share the result."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        self._cache: dict[bytes, Signed[Any] | InvalidMessage] = {}
+
+    def decode(self, data: bytes) -> Signed[Any]:
+        hit = self._cache.get(data)
+        if hit is None:
+            try:
+                hit = decode_message(data)
+            except InvalidMessage as exc:
+                hit = exc
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            self._cache[data] = hit
+        if isinstance(hit, InvalidMessage):
+            raise InvalidMessage(hit.message)
+        return hit
 
 
 class SimNode(Protocol):
@@ -135,14 +183,15 @@ class HonestNode:
         self.config = config
         self.signer = signer
         self.verifier = verifier
-        self.app = SimApp(config.start_seq)
+        self.app = SimApp(config.validators, config.start_seq)
         self.records: list[Record] = []
         self.replica = Replica(config, signer, verifier, valid_payload)
         self.invalid = 0
+        self.decoder = DecodeCache()
 
     def on_message(self, data: bytes) -> list[Effect]:
         try:
-            return self.replica.on_message(data)
+            return self.replica.on_message(self.decoder.decode(data))
         except InvalidMessage:
             self.invalid += 1
             return []
@@ -157,6 +206,7 @@ class HonestNode:
         pass  # volatile state is dropped at restart
 
     def restart(self, proposals: list[bytes]) -> list[Effect]:
+        self.config = self.replica.config  # a real node reads its epoch from its database
         self.replica = Replica.restore(
             self.config,
             self.signer,
@@ -165,19 +215,25 @@ class HonestNode:
             list(self.records),
             self.app.executed,
         )
-        effects = self.replica.start()
+        effects = self._reschedule() + self.replica.start()
         delivered = set(self.app.payloads.values())
         for payload in proposals:
             if payload not in delivered:
                 effects += self.replica.propose(payload)
         return effects
 
+    def _reschedule(self) -> list[Effect]:
+        """Tell the replica about a validator-set change its state holds."""
+        if self.app.scheduled is None:
+            return []
+        return self.replica.schedule_validators(*self.app.scheduled)
+
     def state_transferred(self, seq: Seq) -> list[Effect]:
-        return self.replica.on_state_transferred(seq)
+        return self._reschedule() + self.replica.on_state_transferred(seq)
 
     def execute(self, effect: Deliver) -> list[Effect]:
-        root = self.app.execute(effect.seq, effect.digest, effect.payload)
-        return self.replica.on_executed(effect.seq, root)
+        root, change = self.app.execute(effect.seq, effect.digest, effect.payload)
+        return self.replica.on_executed(effect.seq, root, change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +307,10 @@ class Simulation:
         self._events: list[tuple[int, int, int, object]] = []
         self._counter = 0
         self.on_deliver: Callable[[int, Deliver], None] | None = None
+        shared = DecodeCache()
+        for node in nodes:
+            if isinstance(node, HonestNode):
+                node.decoder = shared
         for crash in self.faults.crashes:
             self._push(crash.at, _CRASH, crash.node)
             self._push(crash.restart_at, _RESTART, crash.node)

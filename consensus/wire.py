@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consensus.base import TAG_MESSAGE
 from consensus.certificates import CheckpointProof, CommitProof, signed_from_wire
 from consensus.errors import InvalidMessage
 from consensus.messages import (
@@ -19,6 +20,7 @@ from consensus.messages import (
 from consensus.view_change import NewView, ViewChange
 from primitives.codec import MAX_MESSAGE_BYTES, decode, expect_int, expect_list
 from primitives.errors import DecodeError
+from primitives.hashing import digest
 
 BODY_TYPES: dict[int, type[Body]] = {
     int(MsgKind.PRE_PREPARE): PrePrepare,
@@ -42,6 +44,17 @@ def decode_message(data: bytes, *, max_size: int = MAX_MESSAGE_BYTES) -> Signed[
         body_type = BODY_TYPES.get(kind)
         if body_type is None:
             raise DecodeError(f"unknown message kind {kind}")
-        return signed_from_wire(value, body_type)
+        msg = signed_from_wire(value, body_type)
     except DecodeError as exc:
         raise InvalidMessage(f"undecodable message: {exc.message}") from exc
+    # Canonical form is guaranteed, so the signed part is the array minus its last
+    # element: 0x96 (six fields) -> 0x95, and the 64-byte signature is c4 40 + 64 bytes.
+    signed_part = b"\x95" + bytes(data[1:-66])
+    return Signed(
+        msg.chain_id,
+        msg.epoch,
+        msg.sender,
+        msg.body,
+        msg.signature,
+        digest(TAG_MESSAGE, signed_part),
+    )

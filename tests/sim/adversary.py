@@ -59,7 +59,7 @@ class ByzantineNode:
         self.kind = kind
         self.rng = rng
         self.signer = signer
-        self.app = SimApp(config.start_seq)
+        self.app = SimApp(config.validators, config.start_seq)
         self.inner = Replica(config, signer, verifier, valid_payload)
         self.seen: list[bytes] = []
         self.sent: list[Signed[Any]] = []
@@ -116,8 +116,8 @@ class ByzantineNode:
         while queue:
             effect = queue.pop(0)
             if isinstance(effect, Deliver):
-                root = self.app.execute(effect.seq, effect.digest, effect.payload)
-                queue = self.inner.on_executed(effect.seq, root) + queue
+                root, change = self.app.execute(effect.seq, effect.digest, effect.payload)
+                queue = self.inner.on_executed(effect.seq, root, change) + queue
             elif isinstance(effect, Broadcast):
                 out += self._rewrite(effect)
             elif isinstance(effect, (Send, SetTimer)):

@@ -25,6 +25,7 @@ from consensus.errors import InvalidCertificate
 from consensus.messages import Commit, Prepare, PrePrepare
 from consensus.records import SentRecord
 from consensus.simnet import (
+    RECONFIGURE,
     Crash,
     Faults,
     HonestNode,
@@ -58,7 +59,8 @@ class Schedule:
         return (
             f"seed={self.seed} n={self.n} byzantine={self.byzantine} links={self.links} "
             f"stable_at={self.faults.stable_at} crashes={self.faults.crashes} "
-            f"partitions={self.faults.partitions} proposals={len(self.proposals)}"
+            f"partitions={self.faults.partitions} proposals={len(self.proposals)} "
+            f"reconfigure={any(p.startswith(RECONFIGURE) for _, p in self.proposals)}"
         )
 
 
@@ -102,6 +104,8 @@ def make_schedule(seed: int, n: int, *, proposals: int | None = None) -> Schedul
     count = proposals if proposals is not None else (6 if n <= 4 else 4)
     horizon = stable_at + 600
     plan = sorted((rng.below(horizon), b"tx:%d:%d" % (seed, k)) for k in range(count))
+    if rng.below(4) == 0:  # a validator-set change (next epoch) somewhere in the run
+        plan = sorted([*plan, (rng.below(horizon), RECONFIGURE + b":%d" % seed)])
     return Schedule(
         seed,
         n,
@@ -145,16 +149,20 @@ def build(schedule: Schedule) -> Simulation:
 def run(schedule: Schedule) -> Outcome:
     sim = build(schedule)
     outcome = Outcome(schedule)
-    validators = ValidatorSet(Epoch(0), tuple(sim_keys(schedule.n)))
+    keys = tuple(sim_keys(schedule.n))
     verifier = StubVerifier()
     honest = [node for node in sim.nodes if node.honest]
     wanted = {payload for _, payload in schedule.proposals}
 
     def check_certificate(index: int, effect: Deliver) -> None:
-        if not sim.nodes[index].honest:
+        node = sim.nodes[index]
+        if not isinstance(node, HonestNode):
             return
+        epoch = node.replica.validators.epoch  # reconfiguration keeps the keys
         try:
-            verify_commit_certificate(effect.certificate, validators, CHAIN, verifier)
+            verify_commit_certificate(
+                effect.certificate, ValidatorSet(epoch, keys), CHAIN, verifier
+            )
         except InvalidCertificate as exc:
             outcome.violations.append(f"node {index} delivered seq {effect.seq}: {exc}")
 
