@@ -1,10 +1,82 @@
-"""`scctn bench`: benchmarks that print their figures."""
+"""`scctn bench`: benchmarks that print their figures (never part of the tests)."""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 
 @click.group("bench")
 def bench() -> None:
-    """Throughput and latency benchmarks (print figures; never part of the tests)."""
+    """Throughput and latency benchmarks; each prints its figures."""
+
+
+@bench.command("tps")
+@click.option("--txs", default=60_000, show_default=True, help="transfers to commit")
+@click.option("--senders", default=300, show_default=True)
+@click.option("--batch", default=1_000, show_default=True, help="transfers per API request")
+@click.option("--clients", default=3, show_default=True, help="client threads")
+def tps(txs: int, senders: int, batch: int, clients: int) -> None:
+    """One validator, end to end through the REST API."""
+    from scctn_node.bench.tps import TpsSettings, main
+
+    main(TpsSettings(txs=txs, senders=senders, batch=batch, clients=clients))
+
+
+@bench.command("merkle")
+@click.option("--keys", "total_keys", default=1_000_000, show_default=True)
+@click.option("--update", "update_keys", default=1_000, show_default=True)
+@click.option("--rounds", default=20, show_default=True)
+def merkle(total_keys: int, update_keys: int, rounds: int) -> None:
+    """State-tree update time: UPDATE keys in a state of KEYS keys, on LevelDB."""
+    from scctn_node.storage import bench as storage_bench
+
+    _print(
+        "state tree",
+        storage_bench.run(total_keys=total_keys, update_keys=update_keys, rounds=rounds),
+    )
+
+
+def _optional(module: str) -> Callable[..., dict[str, Any]] | None:
+    try:
+        return importlib.import_module(module).run  # type: ignore[no-any-return]
+    except ImportError:
+        return None
+
+
+@bench.command("consensus")
+def consensus_bench() -> None:
+    """PBFT engine: blocks/s of 4 simulated replicas, stubbed and real signatures."""
+    run = _optional("consensus.bench")
+    if run is None:
+        raise click.ClickException("the consensus benchmark is not part of this build")
+    importlib.import_module("consensus.bench").main()
+
+
+@bench.command("p2p")
+def p2p_bench() -> None:
+    """Encrypted link messages/s and gossip delivery latency."""
+    run = _optional("p2p.bench")
+    if run is None:
+        raise click.ClickException("the p2p benchmark is not part of this build")
+    importlib.import_module("p2p.bench").main()
+
+
+@bench.command("all")
+@click.pass_context
+def all_benches(ctx: click.Context) -> None:
+    """Every benchmark in turn (make bench)."""
+    ctx.invoke(tps)
+    ctx.invoke(merkle)
+    for name, cmd in (("consensus.bench", consensus_bench), ("p2p.bench", p2p_bench)):
+        if _optional(name) is not None:
+            ctx.invoke(cmd)
+
+
+def _print(title: str, figures: dict[str, Any]) -> None:
+    click.echo(title)
+    for k, v in figures.items():
+        click.echo(f"  {k:<22} {v:,.2f}" if isinstance(v, float) else f"  {k:<22} {v}")

@@ -1,0 +1,1 @@
+"""Benchmarks behind `scctn bench`: each returns its figures and prints them."""

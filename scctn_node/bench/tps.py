@@ -1,0 +1,240 @@
+"""End-to-end throughput of one validator: pre-signed transfers submitted over the REST
+API (msgpack batches) by client threads, each owning a set of senders so nonces arrive in
+order; a watcher polls blocks to see when each transaction is committed.
+
+Figures: committed transfers/s (first submission to last commit), end-to-end latency
+p50/p99 (submission of a transaction's batch to its block becoming visible), and the
+node's own block commit time p50/p99 (from its Prometheus histogram is too coarse, so
+from block timestamps: the gap between consecutive blocks' build times under load).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from genesis.document import GenesisAsset, GenesisBalance
+from primitives.keys import PrivateKey
+from scctn_node.localnet import init_home, write_private
+from vm.ops.transfer import Transfer
+from vm.tx import Transaction
+
+CHAIN_ID = "scctn-bench"
+
+
+@dataclass(frozen=True, slots=True)
+class TpsSettings:
+    txs: int = 60_000
+    senders: int = 300
+    batch: int = 1_000
+    clients: int = 3
+    block_interval_ms: int = 100
+
+
+def _post(url: str, body: bytes) -> tuple[int, Any]:
+    req = urllib.request.Request(url, data=body, method="POST")
+    req.add_header("Content-Type", "application/msgpack")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def _start_node(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    log = open(home / "node.log", "wb")  # handed to the child process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scctn_node", "start", "--home", str(home)], stdout=log, stderr=log
+    )
+    log.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        info = home / "node.json"
+        if info.exists():
+            try:
+                url = json.loads(info.read_text())["api"]
+                _get(url + "/health")
+                return proc, url
+            except (ValueError, KeyError, OSError):
+                pass
+        if proc.poll() is not None:
+            raise RuntimeError("node exited: " + (home / "node.log").read_text()[-1000:])
+        time.sleep(0.1)
+    raise RuntimeError("node did not start")
+
+
+def _presign(keys: list[PrivateKey], per_sender: int) -> list[list[bytes]]:
+    sink = [PrivateKey(bytes([200, i % 256]) * 16).address() for i in range(64)]
+    per_key: list[list[bytes]] = []
+    for i, k in enumerate(keys):
+        txs = []
+        for n in range(per_sender):
+            tx = Transaction(
+                CHAIN_ID,
+                k.public.raw,
+                n,
+                10_000,
+                10**7,
+                "",
+                (Transfer("PTS", sink[(i + n) % 64], 1),),
+            )
+            txs.append(tx.sign(k).encode())
+        per_key.append(txs)
+    return per_key
+
+
+def run(settings: TpsSettings = TpsSettings()) -> dict[str, float]:
+    per_sender = max(1, settings.txs // settings.senders)
+    keys = [PrivateKey(i.to_bytes(4, "big") * 8) for i in range(1, settings.senders + 1)]
+    t0 = time.perf_counter()
+    signed = _presign(keys, per_sender)
+    sign_s = time.perf_counter() - t0
+    total = per_sender * settings.senders
+    with tempfile.TemporaryDirectory(prefix="scctn-bench-") as tmp:
+        home = Path(tmp) / "home"
+        write_private(Path(tmp) / "pass", "bench\n")
+        issuer = PrivateKey(b"\x11" * 32)
+        init_home(
+            home,
+            chain_id=CHAIN_ID,
+            passphrase="bench",
+            api_port=0,
+            passphrase_file=str(Path(tmp) / "pass"),
+            fast_kdf=True,
+            genesis_extra=(
+                (GenesisAsset("PTS", "Points", 0, 10**15, issuer.address()),),
+                tuple(GenesisBalance(k.address(), "PTS", 10**9) for k in keys),
+            ),
+            empty_block_interval_ms=1000,
+        )
+        cfg = (home / "config.toml").read_text()
+        cfg = cfg.replace(
+            "block_interval_ms = 200", f"block_interval_ms = {settings.block_interval_ms}"
+        )
+        cfg = cfg.replace("max_txs = 50000", "max_txs = 100000")
+        (home / "config.toml").write_text(cfg)
+        proc, url = _start_node(home)
+        try:
+            return _drive(url, signed, settings, total, sign_s, proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _drive(
+    url: str, signed: list[list[bytes]], s: TpsSettings, total: int, sign_s: float, pid: int
+) -> dict[str, float]:
+    submit_time: dict[int, float] = {}  # batch id -> time sent
+    tx_batch: dict[str, int] = {}
+    lock = threading.Lock()
+    done = threading.Event()
+    commit_seen: dict[str, float] = {}
+    block_sizes: list[int] = []
+
+    def client(idx: int) -> None:
+        mine = signed[idx :: s.clients]
+        per_sender = len(mine[0]) if mine else 0
+        step = max(1, s.batch // max(1, len(mine)))
+        for n0 in range(0, per_sender, step):
+            # each sender's nonces ascending inside the batch
+            raws = [txs[n] for txs in mine for n in range(n0, min(n0 + step, per_sender))]
+            while raws:
+                batch_id = id(raws) ^ int(time.perf_counter() * 1e6)
+                sent = time.perf_counter()
+                status, body = _post(url + "/v1/txs/batch", msgpack.packb(raws))
+                if status != 200:
+                    raise RuntimeError(f"batch refused: {status} {body}")
+                retry = []
+                with lock:
+                    submit_time[batch_id] = sent
+                    for raw, r in zip(raws, body["results"], strict=True):
+                        if "hash" in r:
+                            tx_batch.setdefault(r["hash"], batch_id)
+                        elif r["code"] in ("mempool_full", "account_limit", "nonce_gap"):
+                            retry.append(raw)
+                        else:
+                            raise RuntimeError(f"rejected: {r}")
+                raws = retry
+                if retry:
+                    time.sleep(0.05)
+
+    def watcher() -> None:
+        height = _get(url + "/v1/status")["height"]
+        while not done.is_set():
+            top = _get(url + "/v1/status")["height"]
+            while height < top:
+                height += 1
+                b = _get(f"{url}/v1/blocks/{height}?full=false")
+                now = time.perf_counter()
+                if b["tx_hashes"]:
+                    block_sizes.append(len(b["tx_hashes"]))
+                with lock:
+                    for h in b["tx_hashes"]:
+                        commit_seen[h] = now
+                    if len(commit_seen) >= total:
+                        done.set()
+            time.sleep(0.01)
+
+    cpu0 = _cpu_seconds(pid)
+    start = time.perf_counter()
+    w = threading.Thread(target=watcher, daemon=True)
+    w.start()
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(s.clients)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    submitted_s = time.perf_counter() - start
+    if not done.wait(300):
+        raise RuntimeError(f"only {len(commit_seen)} of {total} committed")
+    elapsed = max(commit_seen.values()) - start
+    cpu = _cpu_seconds(pid) - cpu0
+    latencies = [commit_seen[h] - submit_time[b] for h, b in tx_batch.items() if h in commit_seen]
+    return {
+        "transfers": float(total),
+        "transfers_per_s": total / elapsed,
+        "submit_phase_s": submitted_s,
+        "latency_p50_ms": _percentile(latencies, 0.50) * 1000,
+        "latency_p99_ms": _percentile(latencies, 0.99) * 1000,
+        "mean_block_txs": sum(block_sizes) / max(1, len(block_sizes)),
+        "node_cpu_cores": cpu / elapsed,
+        "presign_per_s": total / sign_s,
+    }
+
+
+def main(settings: TpsSettings = TpsSettings()) -> dict[str, float]:
+    figures = run(settings)
+    print("single-validator throughput, end to end through the REST API")
+    for k, v in figures.items():
+        print(f"  {k:<18} {v:,.1f}")
+    return figures
