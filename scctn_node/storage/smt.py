@@ -54,9 +54,11 @@ EMPTY_ROOT = ZERO_DIGEST
 # A slot: (kind, hash, encoding). A leaf's encoding holds its key path and value hash.
 EMPTY, LEAF, NODE = 0, 1, 2
 Slot = tuple[int, bytes, bytes]
-# A decoded page: its five binary levels, bottom up (16 child slots, 8, 4, 2, 1 = the
-# page's own slot). Kept so that an update rehashes only the paths that changed.
-Levels = tuple[tuple[Slot, ...], ...]
+# A decoded page is a binary heap of 32 slots: index 1 is the page itself, the
+# children of index i are 2i and 2i+1, and 16..31 are the page's sixteen child slots
+# (index 0 is unused). Inner entries are kept so that an update rehashes only the
+# paths that changed.
+Heap = list[Slot]
 EMPTY_SLOT: Slot = (EMPTY, ZERO_DIGEST, b"\x00")
 
 FANOUT = 16
@@ -65,6 +67,8 @@ DECODED_LEVELS = 4  # pages at nibble depth < 4 stay decoded in memory
 _ROOT_SUFFIX = b"R"  # <prefix>R -> root slot
 _PAGE_SUFFIX = b"N"  # <prefix>N<depth:1><path prefix, ceil(depth/2) bytes> -> 16 slots
 _MISSING = object()
+_CHILDREN = list(range(16, 32))  # heap indexes of a page's child slots
+_INNER_ORDER = [*range(8, 16), *range(4, 8), 2, 3, 1]  # inner heap indexes, bottom up
 # The position key of the page at nibble depth k: head[k] || top ceil(k/2) path bytes.
 _POS_LEN = [(k + 1) >> 1 for k in range(LEVELS)]
 _POS_SHIFT = [MAX_DEPTH - 8 * n for n in _POS_LEN]
@@ -88,13 +92,13 @@ class StateTree:
         self._heads = [page_prefix + bytes((k,)) for k in range(LEVELS)]
         self._depth_at = len(page_prefix)  # index of the depth byte in a position key
         self._cache_limit = cache_nodes
-        self._decoded: dict[bytes, Levels] = {}  # top levels
+        self._decoded: dict[bytes, Heap] = {}  # top levels
         self._cache: OrderedDict[bytes, bytes] = OrderedDict()  # deeper pages, raw
-        self._pending: dict[bytes, tuple[Levels, bytes] | None] = {}
+        self._pending: dict[bytes, tuple[Heap, bytes] | None] = {}
         self._committed_root = self._load_root()
         self._root = self._committed_root
         # State of the apply in progress.
-        self._changes: dict[bytes, tuple[Levels, bytes] | None] = {}
+        self._changes: dict[bytes, tuple[Heap, bytes] | None] = {}
         self._ints: list[int] = []
         self._leaves: list[Slot | None] = []
         self._batch_put: Callable[[bytes, bytes], None] = _no_batch
@@ -127,15 +131,15 @@ class StateTree:
         k = 0
         prefix = 0
         while slot[0] == NODE:
-            levels = self._load(self._pos_key(k, prefix), k)
+            heap = self._load(self._pos_key(k, prefix), k)
             shift = _NIBBLE_SHIFT[k]
             nibble = (target >> shift) & 15
+            i = 1
             for j in range(4):  # binary depth 4k + j, inside this page
                 bit = (nibble >> (3 - j)) & 1
-                base = (nibble >> (4 - j)) << 1
-                below = levels[3 - j]
-                siblings.append(below[base + 1 - bit][1])
-                slot = below[base + bit]
+                siblings.append(heap[2 * i + 1 - bit][1])
+                i = 2 * i + bit
+                slot = heap[i]
                 if slot[0] != NODE:
                     break
             prefix |= nibble << shift
@@ -210,7 +214,7 @@ class StateTree:
             return self._rebuild(slot, k, prefix, lo, hi)
         pos = self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
         old = self._load(pos, k)
-        children = list(old[0])
+        heap = list(old)
         changed: list[int] = []
         ints = self._ints
         shift = _NIBBLE_SHIFT[k]
@@ -220,10 +224,11 @@ class StateTree:
             nibble = (ints[i] >> shift) & 15
             child_prefix = prefix | (nibble << shift)
             j = i + 1 if i + 1 == hi else bisect.bisect_left(ints, child_prefix + step, i + 1, hi)
-            children[nibble] = self._update(children[nibble], k + 1, child_prefix, i, j)
-            changed.append(nibble)
+            heap[16 + nibble] = self._update(old[16 + nibble], k + 1, child_prefix, i, j)
+            changed.append(16 + nibble)
             i = j
-        return self._finish(pos, _rehash(old, children, changed))
+        _rehash(heap, changed)
+        return self._finish(pos, heap)
 
     def _rebuild(self, slot: Slot, k: int, prefix: int, lo: int, hi: int) -> Slot:
         """An empty or leaf slot receiving updates: it has no stored records below it."""
@@ -242,7 +247,7 @@ class StateTree:
 
     def _build(self, k: int, prefix: int, live: list[tuple[int, Slot]], lo: int, hi: int) -> Slot:
         """A fresh page at (k, prefix) over live[lo:hi] (sorted, at least two leaves)."""
-        children = [EMPTY_SLOT] * FANOUT
+        heap = [EMPTY_SLOT] * 32
         shift = _NIBBLE_SHIFT[k]
         step = 1 << shift
         i = lo
@@ -251,23 +256,24 @@ class StateTree:
             child_prefix = prefix | (nibble << shift)
             j = bisect.bisect_left(live, (child_prefix + step,), i + 1, hi)
             if j - i == 1:
-                children[nibble] = live[i][1]
+                heap[16 + nibble] = live[i][1]
             else:
-                children[nibble] = self._build(k + 1, child_prefix, live, i, j)
+                heap[16 + nibble] = self._build(k + 1, child_prefix, live, i, j)
             i = j
+        _rehash(heap, _CHILDREN)
         pos = self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
-        return self._finish(pos, _page_levels(children))
+        return self._finish(pos, heap)
 
-    def _finish(self, pos: bytes, levels: Levels) -> Slot:
-        """The slot for page `pos` with these levels; records the change in the batch."""
-        top = levels[4][0]
+    def _finish(self, pos: bytes, heap: Heap) -> Slot:
+        """The slot for page `pos` with this heap; records the change in the batch."""
+        top = heap[1]
         if top[0] != NODE:
             # At most one leaf below: no page here (a lone leaf moves up).
             self._changes[pos] = None
             self._batch_delete(pos)
             return top
-        raw = b"".join([c[2] for c in levels[0]])
-        self._changes[pos] = (levels, raw)
+        raw = _encode_page(heap)
+        self._changes[pos] = (heap, raw)
         self._batch_put(pos, raw)
         return (NODE, top[1], b"\x02" + top[1])
 
@@ -276,7 +282,7 @@ class StateTree:
     def _pos_key(self, k: int, prefix: int) -> bytes:
         return self._heads[k] + (prefix >> _POS_SHIFT[k]).to_bytes(_POS_LEN[k], "big")
 
-    def _load(self, pos: bytes, k: int) -> Levels:
+    def _load(self, pos: bytes, k: int) -> Heap:
         entry = self._changes.get(pos, _MISSING)
         if entry is _MISSING:
             entry = self._pending.get(pos, _MISSING)
@@ -285,24 +291,24 @@ class StateTree:
                 raise StorageCorrupt(f"state tree: page at depth {k} was deleted")
             return entry[0]  # type: ignore[index,no-any-return]
         if k < DECODED_LEVELS:
-            levels = self._decoded.get(pos)
-            if levels is None:
-                levels = _page_levels(_decode_page(self._read(pos, k), pos))
+            heap = self._decoded.get(pos)
+            if heap is None:
+                heap = _decode_page(self._read(pos, k), pos)
                 if self._cache_limit:
-                    self._decoded[pos] = levels
-            return levels
+                    self._decoded[pos] = heap
+            return heap
         cache = self._cache
         raw = cache.get(pos)
         if raw is not None:
             cache.move_to_end(pos)
-            return _page_levels(_decode_page(raw, pos))
+            return _decode_page(raw, pos)
         raw = self._read(pos, k)
-        levels = _page_levels(_decode_page(raw, pos))
+        heap = _decode_page(raw, pos)
         if self._cache_limit:
             cache[pos] = raw
             if len(cache) > self._cache_limit:
                 cache.popitem(last=False)
-        return levels
+        return heap
 
     def _read(self, pos: bytes, k: int) -> bytes:
         raw = self._store.get(pos)
@@ -323,44 +329,30 @@ class StateTree:
 # ---------------------------------------------------------------- page hashing
 
 
-def _pair(a: Slot, b: Slot) -> Slot:
-    """The compact rule: (empty, lone leaf) is that leaf, two empties are empty."""
-    if a[0] == EMPTY and b[0] != NODE:
-        return b
-    if b[0] == EMPTY and a[0] != NODE:
-        return a
-    h = _NODE_HASHER.copy()
-    h.update(a[1])
-    h.update(b[1])
-    return (NODE, h.digest(), b"")
-
-
-def _page_levels(children: list[Slot] | tuple[Slot, ...]) -> Levels:
-    """All binary levels of a page, from its sixteen children."""
-    level = tuple(children)
-    levels = [level]
-    while len(level) > 1:
-        level = tuple([_pair(level[i], level[i + 1]) for i in range(0, len(level), 2)])
-        levels.append(level)
-    return tuple(levels)
-
-
-def _rehash(old: Levels, children: list[Slot], changed: list[int]) -> Levels:
-    """`old` with the children at the (ascending) indexes `changed` replaced."""
-    levels = [tuple(children)]
-    below = children
-    for depth in range(1, 5):
-        level = list(old[depth])
+def _rehash(heap: Heap, changed: list[int]) -> None:
+    """Recompute the ancestors of the (ascending) heap indexes `changed`, in place, by
+    the compact rule: (empty, lone leaf) is that leaf, two empties are empty, anything
+    else is a node."""
+    hasher = _NODE_HASHER
+    while changed[0] > 1:
         parents: list[int] = []
         for i in changed:
             p = i >> 1
-            if not parents or parents[-1] != p:
-                parents.append(p)
-                level[p] = _pair(below[2 * p], below[2 * p + 1])
-        levels.append(tuple(level))
-        below = level
+            if parents and parents[-1] == p:
+                continue
+            parents.append(p)
+            a = heap[2 * p]
+            b = heap[2 * p + 1]
+            if a[0] == EMPTY and b[0] != NODE:
+                heap[p] = b
+            elif b[0] == EMPTY and a[0] != NODE:
+                heap[p] = a
+            else:
+                h = hasher.copy()
+                h.update(a[1])
+                h.update(b[1])
+                heap[p] = (NODE, h.digest(), b"")
         changed = parents
-    return tuple(levels)
 
 
 # ---------------------------------------------------------------- record encoding
@@ -368,7 +360,12 @@ def _rehash(old: Levels, children: list[Slot], changed: list[int]) -> Levels:
 # slot = 0x00                                            empty
 #      | 0x01 || leaf hash || key path || value hash     leaf (97 bytes)
 #      | 0x02 || page hash                               page (33 bytes)
-# page record = slot(child 0) || ... || slot(child 15);  root record = slot(root)
+# page record = slot(child 0) || ... || slot(child 15) || inner hashes
+#   where "inner hashes" are the hashes of the page's inner binary nodes, level by
+#   level from the bottom (8, 4, 2, 1 positions, left to right), skipping positions
+#   that are empty or a lone leaf (which ones those are follows from the child kinds).
+#   The last one is the page's own hash. They spare every read of a page a rehash.
+# root record = slot(root)
 
 
 def _leaf_slot(path: bytes, vhash: bytes) -> Slot:
@@ -395,12 +392,42 @@ def _decode_slot(raw: bytes, at: int, pos: bytes) -> tuple[Slot, int]:
     raise StorageCorrupt(f"state tree: malformed record at {pos.hex()}")
 
 
-def _decode_page(raw: bytes, pos: bytes) -> list[Slot]:
-    slots = []
+def _encode_page(heap: Heap) -> bytes:
+    parts = [c[2] for c in heap[16:32]]
+    parts.extend([heap[i][1] for i in _INNER_ORDER if heap[i][0] == NODE])
+    return b"".join(parts)
+
+
+def _decode_page(raw: bytes, pos: bytes) -> Heap:
+    heap = [EMPTY_SLOT] * 32
     at = 0
-    for _ in range(FANOUT):
-        slot, at = _decode_slot(raw, at, pos)
-        slots.append(slot)
-    if at != len(raw):
-        raise StorageCorrupt(f"state tree: trailing bytes in record at {pos.hex()}")
-    return slots
+    try:
+        for c in range(16, 32):
+            kind = raw[at]
+            if kind == EMPTY:
+                at += 1
+            elif kind == LEAF:
+                enc = raw[at : at + 97]
+                heap[c] = (LEAF, enc[1:33], enc)
+                at += 97
+            elif kind == NODE:
+                enc = raw[at : at + 33]
+                heap[c] = (NODE, enc[1:33], enc)
+                at += 33
+            else:
+                raise StorageCorrupt(f"state tree: bad slot kind in record at {pos.hex()}")
+    except IndexError:
+        raise StorageCorrupt(f"state tree: truncated record at {pos.hex()}") from None
+    for i in _INNER_ORDER:
+        a = heap[2 * i]
+        b = heap[2 * i + 1]
+        if a[0] == EMPTY and b[0] != NODE:
+            heap[i] = b
+        elif b[0] == EMPTY and a[0] != NODE:
+            heap[i] = a
+        else:
+            heap[i] = (NODE, raw[at : at + 32], b"")
+            at += 32
+    if at != len(raw) or heap[1][0] != NODE:
+        raise StorageCorrupt(f"state tree: malformed record at {pos.hex()}")
+    return heap
