@@ -11,9 +11,9 @@
   (1.0 = every node got every message); gossip_{n}_p50_ms / _p99_ms: latency from
   `gossip()` at the origin to delivery at each other node, with messages offered at
   `gossip_rate` per second spread over the nodes; gossip_{n}_msgs_per_s: messages
-  delivered per node per second over the whole run.
-  The n nodes run in this one process (a shared clock for latency), so on a machine
-  with few cores these are a lower bound for a real deployment.
+  delivered per node per second over the whole run. By default each gossip node is a
+  process of its own (bench_gossip.py); `--gossip-in-process` runs all n in this
+  process on one core instead.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import trio
 
+from p2p.bench_gossip import percentile_ms, run_processes
 from p2p.config import Limits, P2PConfig, PeerSpec
 from p2p.envelope import MsgClass
 from p2p.events import Delivered, PeerDown
@@ -158,12 +159,6 @@ async def _offer(nodes: list[Node], messages: int, size: int, rate: float) -> di
     return sent_at
 
 
-def _percentile_ms(sorted_values: list[float], p: float) -> float:
-    if not sorted_values:
-        return 0.0
-    return 1000 * sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))]
-
-
 async def _gossip_mesh(n: int, messages: int, size: int, rate: float) -> dict[str, float]:
     nodes = [Node(P2PConfig(PrivateKey.generate(), CHAIN, limits=LIMITS)) for _ in range(n)]
     arrivals: list[tuple[bytes, float]] = []
@@ -190,8 +185,8 @@ async def _gossip_mesh(n: int, messages: int, size: int, rate: float) -> dict[st
     latencies = sorted(t - sent_at[tag] for tag, t in arrivals)
     return {
         f"gossip_{n}_delivered": len(arrivals) / expected,
-        f"gossip_{n}_p50_ms": _percentile_ms(latencies, 0.50),
-        f"gossip_{n}_p99_ms": _percentile_ms(latencies, 0.99),
+        f"gossip_{n}_p50_ms": percentile_ms(latencies, 0.50),
+        f"gossip_{n}_p99_ms": percentile_ms(latencies, 0.99),
         f"gossip_{n}_offered_per_s": rate,
         f"gossip_{n}_msgs_per_s": len(arrivals) / (n - 1) / elapsed,
     }
@@ -203,10 +198,15 @@ def run(
     gossip_nodes: tuple[int, ...] = (4, 8),
     gossip_messages: int = 5_000,
     gossip_rate: float = 500.0,
+    gossip_processes: bool = True,
 ) -> dict[str, float]:
+    """All figures; gossip nodes run one per process unless `gossip_processes` is False."""
     out = {"link_msgs_per_s": bench_link(messages, size)}
     for n in gossip_nodes:
-        out.update(trio.run(_gossip_mesh, n, gossip_messages, size, gossip_rate))
+        if gossip_processes:
+            out.update(run_processes(n, gossip_messages, size, gossip_rate, _child_env()))
+        else:
+            out.update(trio.run(_gossip_mesh, n, gossip_messages, size, gossip_rate))
     return out
 
 
@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--size", type=int, default=200)
     ap.add_argument("--gossip-messages", type=int, default=5_000)
     ap.add_argument("--gossip-rate", type=float, default=500.0, help="offered messages/s")
+    ap.add_argument(
+        "--gossip-in-process", action="store_true", help="all gossip nodes in this process"
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--sink", nargs=3, metavar=("SEED", "PEER", "COUNT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -224,7 +227,11 @@ def main(argv: list[str] | None = None) -> None:
         trio.run(_sink, bytes.fromhex(seed), bytes.fromhex(peer), int(count))
         return
     figures = run(
-        args.messages, args.size, gossip_messages=args.gossip_messages, gossip_rate=args.gossip_rate
+        args.messages,
+        args.size,
+        gossip_messages=args.gossip_messages,
+        gossip_rate=args.gossip_rate,
+        gossip_processes=not args.gossip_in_process,
     )
     if args.json:
         print(json.dumps(figures))

@@ -58,10 +58,14 @@ class SendQueue:
 
     async def take(self, max_bytes: int) -> list[bytes]:
         """At least one record (reliable first), up to about `max_bytes` of them."""
-        while not self.reliable and not self.gossip:
-            if self.closed:
-                raise LinkReset("link closed")
-            await self._data.park()
+        if not self.reliable and not self.gossip:
+            while not self.reliable and not self.gossip:
+                if self.closed:
+                    raise LinkReset("link closed")
+                await self._data.park()
+            # We were idle and got woken by the first record: let the other tasks of
+            # this scheduling round add theirs, so they share one sealed frame.
+            await trio.sleep(0)
         out: list[bytes] = []
         size = 0
         for lane in (self.reliable, self.gossip):
