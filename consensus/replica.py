@@ -210,6 +210,13 @@ class Replica:
         self.pool[d] = payload
         return self.propose_pending() + self.refresh_timers(progress=False)
 
+    def withdraw(self, d: Digest) -> list[Effect]:
+        """Forget a proposed batch (for example a block that became stale), so that its
+        absence no longer runs the request timer."""
+        if self.pool.pop(d, None) is None:
+            return []
+        return self.refresh_timers(progress=False)
+
     def on_executed(
         self, seq: Seq, state_root: Digest, next_validators: ValidatorSet | None = None
     ) -> list[Effect]:
@@ -440,19 +447,23 @@ class Replica:
 
     def try_deliver(self) -> list[Effect]:
         effects: list[Effect] = []
+        awaited = False
         while self.awaiting_transfer is None:
             entry = self.committed.get(Seq(self.delivered + 1))
             if entry is None:
                 break
             cert, payload = entry
             self.delivered = cert.seq
-            self.pool.pop(cert.digest, None)
+            awaited = self.pool.pop(cert.digest, None) is not None or awaited
             self.recent.add(cert.digest)
             if self.active:
                 self.failed_views = 0
             effects.append(Deliver(cert.seq, cert.digest, payload, cert))
         if effects:
-            effects += self.refresh_timers(progress=True)
+            # The request timer restarts only when a batch this replica waits for is
+            # delivered (TOCS 4.4), so a primary that commits only other (or null)
+            # batches cannot censor the pool by keeping the timer from expiring.
+            effects += self.refresh_timers(progress=awaited or not self.pool)
         return effects
 
     def propose_pending(self) -> list[Effect]:

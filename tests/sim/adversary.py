@@ -13,7 +13,9 @@ Kinds:
   and chains;
 - fabricate: sends view-changes with made-up prepared certificates and checkpoint
   proofs, forged commit proofs, and new-views whose O does not follow from V;
-- garbage: sends random, truncated and bit-flipped bytes.
+- garbage: sends random, truncated and bit-flipped bytes;
+- censor: follows the protocol but, as primary, orders only its own junk batches,
+  never the ones proposed to it.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from consensus.simnet import SimApp, SplitMix64, valid_payload
 from consensus.view_change import NewView, ViewChange
 from primitives.hashing import digest
 
-KINDS = ("silent", "equivocate", "forge", "replay", "fabricate", "garbage")
+KINDS = ("silent", "equivocate", "forge", "replay", "fabricate", "garbage", "censor")
 FAKE_SIG = b"\x07" * 64
 
 
@@ -79,6 +81,8 @@ class ByzantineNode:
         return self._lie(self.inner.on_timer(timer))
 
     def propose(self, payload: bytes) -> list[Effect]:
+        if self.kind == "censor":
+            payload = b"tx:junk:%d:%d" % (self.index, len(self.sent))
         return self._lie(self.inner.propose(payload))
 
     def crash(self) -> None:
