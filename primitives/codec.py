@@ -44,26 +44,52 @@ def _no_map(pairs: object) -> object:
 
 def encode(value: Wire) -> bytes:
     """Canonical bytes of `value`. Raises DecodeError for values outside the rules."""
-    _check_encodable(value, 0)
+    t = type(value)
+    if t is not int or not I64_MIN <= value <= U64_MAX:  # ints (balances, nonces): fast path
+        _check_encodable(value, 0)
+    # packb, not a shared Packer: encoding happens on several threads
     return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
 
 
+_SCALARS = frozenset({bytes, str, bool, type(None)})
+
+
 def _check_encodable(value: Wire, depth: int) -> None:
-    if depth > 64:
-        raise DecodeError("value nested too deeply")
-    if value is None or value is True or value is False:
-        return
-    t = type(value)
-    if t is int:
-        if not I64_MIN <= value <= U64_MAX:
-            raise DecodeError("integer out of the 64-bit range")
-    elif t is bytes or t is str:
-        return
-    elif t is list or t is tuple:
-        for item in value:
-            _check_encodable(item, depth + 1)
-    else:
-        raise DecodeError(f"type {t.__name__} cannot be encoded canonically")
+    # iterative: this runs on every record the node writes, so it is kept cheap
+    stack = [(value, depth)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v, d = pop()
+        t = type(v)
+        if t is int:
+            if not I64_MIN <= v <= U64_MAX:
+                raise DecodeError("integer out of the 64-bit range")
+        elif t in _SCALARS:
+            continue
+        elif t is list or t is tuple:
+            if d >= 64:
+                raise DecodeError("value nested too deeply")
+            for item in v:
+                push((item, d + 1))
+        else:
+            raise DecodeError(f"type {t.__name__} cannot be encoded canonically")
+
+
+def array_header(length: int) -> bytes:
+    """The canonical header of an array of `length` items (to splice pre-encoded items)."""
+    if length < 16:
+        return bytes((0x90 | length,))
+    if length < 2**16:
+        return b"\xdc" + length.to_bytes(2, "big")
+    return b"\xdd" + length.to_bytes(4, "big")
+
+
+def decode_trusted(data: bytes) -> Wire:
+    """Decode bytes this node wrote itself (its own state values): no canonical check."""
+    try:
+        return msgpack.unpackb(data, raw=False)
+    except Exception as exc:  # a corrupt database: the caller halts
+        raise DecodeError(f"stored value is corrupt: {type(exc).__name__}") from exc
 
 
 def decode(data: bytes, *, max_size: int = MAX_MESSAGE_BYTES) -> Wire:

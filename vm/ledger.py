@@ -82,7 +82,9 @@ def _get_int(state: StateView, key: bytes) -> int:
     raw = state.get(key)
     if raw is None:
         return 0
-    value: int = codec.decode(raw)
+    value = codec.decode_trusted(raw)
+    if type(value) is not int:
+        raise ExecutionFailure(f"state value at {key.hex()} is not an integer", "state_corrupt")
     return value
 
 
@@ -116,6 +118,11 @@ def require_asset(state: StateView, symbol: str) -> AssetRecord:
     if asset is None:
         raise ExecutionFailure(f"no point type {symbol!r}", codes.UNKNOWN_ASSET)
     return asset
+
+
+def require_asset_exists(state: StateView, symbol: str) -> None:
+    if state.get(asset_key(symbol)) is None:
+        raise ExecutionFailure(f"no point type {symbol!r}", codes.UNKNOWN_ASSET)
 
 
 def put_asset(state: StateView, asset: AssetRecord) -> None:

@@ -49,6 +49,10 @@ class Transaction:
     expiry_height: int
     memo: str
     ops: tuple[Operation, ...]
+    sender_address: Address = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sender_address", address_of(self.sender))
 
     def to_wire(self) -> list[object]:
         return [
@@ -82,30 +86,38 @@ class Transaction:
     def encode(self) -> bytes:
         return codec.encode(self.to_wire())
 
-    @property
-    def sender_address(self) -> Address:
-        return address_of(self.sender)
-
     def sign(self, key: PrivateKey) -> SignedTransaction:
         body = self.encode()
-        return SignedTransaction(self, key.sign(signing_bytes(body)), body)
+        return SignedTransaction.build(self, key.sign(signing_bytes(body)), body)
 
 
 @dataclass(frozen=True, slots=True)
 class SignedTransaction:
+    """A transaction with its signature, its canonical bytes and its hash (computed once)."""
+
     tx: Transaction
     signature: bytes
-    body_bytes: bytes = field(repr=False, compare=False)
+    raw: bytes = field(repr=False, compare=False)  # canonical encoding of [body, signature]
+    hash: Digest = field(repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls, tx: Transaction, signature: bytes, body_bytes: bytes | None = None
+    ) -> SignedTransaction:
+        body = tx.encode() if body_bytes is None else body_bytes
+        raw = codec.array_header(2) + body + codec.encode(signature)
+        return cls(tx, signature, raw, digest(Tags.TX, body))
 
     @property
-    def hash(self) -> Digest:
-        return digest(Tags.TX, self.body_bytes)
+    def body_bytes(self) -> bytes:
+        # [body, sig]: a one-byte array header, the body, then bin8 (2 bytes) + 64 bytes
+        return self.raw[1:-_SIG_ENCODED]
 
     def to_wire(self) -> list[object]:
         return [self.tx.to_wire(), self.signature]
 
     def encode(self) -> bytes:
-        return codec.encode(self.to_wire())
+        return self.raw
 
     def verify_signature(self) -> bool:
         return verify(self.tx.sender, signing_bytes(self.body_bytes), self.signature)
@@ -119,14 +131,21 @@ class SignedTransaction:
             )
         try:
             wire = codec.decode(data, max_size=MAX_TX_BYTES)
-            return cls.from_wire(wire)
         except DecodeError as exc:
             raise InvalidTransaction(
                 f"malformed transaction: {exc.message}", codes.BAD_ENCODING
             ) from exc
+        tx, sig = cls._fields(wire)
+        data = bytes(data)  # canonical (decode checked it), so the body is a slice of it
+        return cls(tx, sig, data, digest(Tags.TX, data[1:-_SIG_ENCODED]))
 
     @classmethod
     def from_wire(cls, wire: object) -> SignedTransaction:
+        tx, sig = cls._fields(wire)
+        return cls.build(tx, sig)
+
+    @staticmethod
+    def _fields(wire: object) -> tuple[Transaction, bytes]:
         try:
             f = codec.expect_list(wire, 2, what="signed transaction")
             tx = Transaction.from_wire(f[0])
@@ -135,4 +154,7 @@ class SignedTransaction:
             raise InvalidTransaction(
                 f"malformed transaction: {exc.message}", codes.BAD_ENCODING
             ) from exc
-        return cls(tx, sig, tx.encode())
+        return tx, sig
+
+
+_SIG_ENCODED = 2 + 64

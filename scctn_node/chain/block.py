@@ -179,7 +179,18 @@ class Block:
         ]
 
     def encode(self) -> bytes:
-        return codec.encode(self.to_wire())
+        # the transactions are spliced in as the bytes they already are (canonical arrays
+        # concatenate), instead of being re-encoded
+        cert = None if self.last_commit is None else self.last_commit.to_wire()
+        return b"".join(
+            (
+                codec.array_header(3),
+                codec.encode(self.header.to_wire()),
+                codec.array_header(len(self.txs)),
+                *(t.raw for t in self.txs),
+                codec.encode(cert),
+            )
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Block:

@@ -35,7 +35,7 @@ class Transfer:
         amount = ledger.check_amount(self.amount)
         if self.to == ctx.sender:
             raise ExecutionFailure("sender and recipient are the same account", codes.SELF_TRANSFER)
-        ledger.require_asset(ctx.state, self.symbol)
+        ledger.require_asset_exists(ctx.state, self.symbol)
         ledger.debit(ctx.state, ctx.sender, self.symbol, amount)
         ledger.credit(ctx.state, self.to, self.symbol, amount)
         ctx.emit("transfer", self.symbol, ctx.sender, self.to, amount)

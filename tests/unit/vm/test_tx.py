@@ -28,11 +28,11 @@ def test_round_trip_and_hash_stable() -> None:
 def test_signature_bound_to_chain_and_type() -> None:
     stx = sample()
     other_chain = Transaction("other-chain", *codec.decode(stx.tx.encode())[1:6], stx.tx.ops)  # type: ignore[arg-type]
-    forged = SignedTransaction(other_chain, stx.signature, other_chain.encode())
+    forged = SignedTransaction.build(other_chain, stx.signature)
     assert not forged.verify_signature()
     # a signature over the bare body (no domain tag) is not a transaction signature
     bare = key(1).sign(stx.body_bytes)
-    assert not SignedTransaction(stx.tx, bare, stx.body_bytes).verify_signature()
+    assert not SignedTransaction.build(stx.tx, bare).verify_signature()
     assert Tags.TX_SIGN != Tags.TX
 
 
