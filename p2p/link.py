@@ -114,6 +114,7 @@ class Link:
         self.channel = SecureChannel(result.send, result.recv, limits.max_frame)
         self.queue = SendQueue(limits.consensus_queue, limits.gossip_queue)
         self.lost_reliable = False  # a reliable message could not be queued
+        self.carried_reliable = False  # consensus or sync records were queued here
         self._leftover = leftover
         self._scope = trio.CancelScope()
         self._closed: Closed | None = None
@@ -134,7 +135,9 @@ class Link:
             if not self.queue.put_gossip(record):
                 self.metrics.inc("drops", 1, f"{label}:send_queue_full")
                 return
-        elif not await self.queue.put_reliable(record, self.limits.consensus_wait):
+        elif await self.queue.put_reliable(record, self.limits.consensus_wait):
+            self.carried_reliable = True
+        else:
             self.lost_reliable = True
             self.reset("send_queue_full", "peer does not keep up with reliable messages")
             raise LinkReset("peer could not keep up; the link was reset")

@@ -138,6 +138,10 @@ class Node:
     def connected_peers(self) -> list[bytes]:
         return sorted(self._links)
 
+    def dialled_by_us(self) -> dict[bytes, bool]:
+        """Diagnostics: each connected peer and whether we initiated its link."""
+        return {peer: link.initiator for peer, link in self._links.items()}
+
     def is_banned(self, peer: bytes) -> bool:
         return self._scores.is_banned(peer, trio.current_time())
 
@@ -319,8 +323,8 @@ class Node:
         return link
 
     def _admit(self, link: Link) -> bool | None:
-        """Register `link`: True if the peer is new, False if it replaced a link, None if
-        refused in favour of an existing one."""
+        """Register `link`: True if the peer is new, False if it replaced a link (whose
+        unsent messages it takes over), None if refused in favour of an existing one."""
         existing = self._links.get(link.peer)
         if existing is not None:
             we_win = self.identity < link.peer  # links initiated by the smaller key survive
@@ -336,6 +340,7 @@ class Node:
 
     async def _serve_link(self, link: Link) -> None:
         peer = link.peer
+        previous = self._links.get(peer)
         admitted = self._admit(link)
         if admitted is None:
             await trio.aclose_forcefully(link.stream)
@@ -347,9 +352,19 @@ class Node:
         )
         self.metrics.set_gauge("peers_connected", len(self._links))
         try:
-            if admitted:
-                log.info("p2p %s linked to %s", _short(self.identity), _short(peer))
-                await self._events_in.send(PeerUp(peer))
+            if not admitted and previous is not None:
+                # Frames already written on the replaced link may never have arrived
+                # (a restarted peer, a half-open connection): say so, in order.
+                await self._events_in.send(
+                    PeerDown(
+                        peer,
+                        "replaced",
+                        "a newer link replaced this one",
+                        previous.carried_reliable,
+                    )
+                )
+            log.info("p2p %s linked to %s", _short(self.identity), _short(peer))
+            await self._events_in.send(PeerUp(peer))
             closed = await link.run(self._on_records)
         finally:
             self._inbound.pop(link.id, None)

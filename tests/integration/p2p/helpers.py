@@ -98,9 +98,16 @@ async def mesh(
         specs = [spec(h) for h in hs]
         for h in hs:
             h.node.update_peers(specs)
-        await wait_until(lambda: all(len(h.node.connected_peers()) == n - 1 for h in hs))
+        await wait_until(lambda: all(_settled(h, n) for h in hs))
         yield hs
         nursery.cancel_scope.cancel()
+
+
+def _settled(h: Harness, n: int) -> bool:
+    """Linked to all n-1 peers, each by the link that survives simultaneous dials (the
+    one initiated by the smaller key), so no replacement can happen later."""
+    links = h.node.dialled_by_us()
+    return len(links) == n - 1 and all(ours == (h.pub < p) for p, ours in links.items())
 
 
 def with_limits(**kw: object) -> Limits:
