@@ -269,3 +269,22 @@ def test_replayed_handshake_is_refused() -> None:
             nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+def test_concurrent_handshakes_are_capped() -> None:
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            a, b, _ = await _pair_plus_attacker(
+                nursery, max_pending_handshakes=2, handshake_timeout=5.0
+            )
+            idle = [await _raw_connect(a) for _ in range(2)]  # connect, say nothing
+            await trio.sleep(0.2)
+            extra = await _raw_connect(a)
+            await _wait_closed(extra)  # refused at once, long before the timeout
+            assert a.metrics.get("handshake_failures", "too_many_handshakes") == 1
+            for s in idle:
+                await s.aclose()
+            await _still_healthy(a, b)
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)

@@ -25,6 +25,7 @@ def _feed_all(dec: FrameDecoder, chunks: list[bytes]) -> list[bytes]:
     return out
 
 
+@settings(deadline=None)
 @given(frames_st, st.data())
 def test_frames_round_trip_under_any_chunking(frames: list[bytes], data: st.DataObject) -> None:
     wire = b"".join(encode_frame(f) for f in frames)
@@ -35,6 +36,7 @@ def test_frames_round_trip_under_any_chunking(frames: list[bytes], data: st.Data
     assert dec.buffered == 0
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=2000))
 def test_decoder_any_bytes_whole_or_bytewise(blob: bytes) -> None:
     results = []
@@ -47,6 +49,7 @@ def test_decoder_any_bytes_whole_or_bytewise(blob: bytes) -> None:
     assert results[0][:2] == results[1][:2]
 
 
+@settings(deadline=None)
 @given(st.integers(MAX + 1, 2**32 - 1), st.binary(max_size=50))
 def test_oversize_prefix_is_refused_before_the_body(length: int, tail: bytes) -> None:
     dec = FrameDecoder(MAX)
@@ -65,6 +68,7 @@ def test_oversize_prefix_is_refused_before_the_body(length: int, tail: bytes) ->
         raise AssertionError("decoder kept going after an error")
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=400))
 def test_split_records_any_plaintext(plain: bytes) -> None:
     try:
@@ -74,6 +78,7 @@ def test_split_records_any_plaintext(plain: bytes) -> None:
     assert b"".join(len(r).to_bytes(4, "big") + r for r in records) == plain
 
 
+@settings(deadline=None)
 @given(st.lists(st.binary(max_size=200), min_size=1, max_size=5), st.binary(max_size=64))
 def test_channel_round_trip_and_garbage(records: list[bytes], junk: bytes) -> None:
     key = bytes(range(32))
@@ -108,6 +113,7 @@ envelopes_st = st.one_of(
 )
 
 
+@settings(deadline=None)
 @given(envelopes_st)
 def test_envelope_round_trip(record: bytes) -> None:
     env = envelope.decode(record, 1000)
@@ -124,6 +130,7 @@ def test_envelope_round_trip(record: bytes) -> None:
     assert again == record
 
 
+@settings(deadline=None)
 @given(st.one_of(st.binary(max_size=200), envelopes_st.map(lambda r: r[:-1])))
 def test_envelope_any_bytes(record: bytes) -> None:
     try:
@@ -132,6 +139,7 @@ def test_envelope_any_bytes(record: bytes) -> None:
         pass
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=300))
 def test_identity_proof_parser_any_bytes(blob: bytes) -> None:
     try:
@@ -144,7 +152,7 @@ RESPONDER_KEY = PrivateKey(b"\x07" * 32)
 RESPONDER_STATIC = generate_x25519()
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=200), st.binary(max_size=300))
 def test_handshake_parser_any_bytes(first: bytes, third: bytes) -> None:
     hs = Handshake(
@@ -158,6 +166,7 @@ def test_handshake_parser_any_bytes(first: bytes, third: bytes) -> None:
     raise AssertionError("random bytes completed a handshake")
 
 
+@settings(deadline=None)
 @given(
     st.one_of(
         st.binary(max_size=300),
@@ -179,7 +188,7 @@ def test_fast_path_agrees_with_the_strict_decoder(record: bytes, max_payload: in
 
 
 @given(st.sampled_from([1, 2]), st.binary(max_size=70_000))
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 def test_hand_built_encodings_are_canonical(cls: int, payload: bytes) -> None:
     from primitives import codec
 
