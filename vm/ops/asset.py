@@ -9,7 +9,7 @@ from primitives import codec
 from vm import codes, ledger
 from vm.context import ExecContext
 from vm.errors import ExecutionFailure
-from vm.ops.registry import OpCode
+from vm.ops.registry import OpCode, symbol_to_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +58,7 @@ class AssetIssue:
 
     @classmethod
     def from_args(cls, args: list[object]) -> AssetIssue:
-        f = codec.expect_list(args, 3, what="asset.issue")
-        return cls(
-            symbol=codec.expect_str(f[0], max_len=12, what="symbol"),
-            to=codec.expect_bytes(f[1], 20, what="recipient"),
-            amount=codec.expect_int(f[2], what="amount"),
-        )
+        return cls(*symbol_to_amount(args, "asset.issue"))
 
     def execute(self, ctx: ExecContext) -> None:
         amount = ledger.check_amount(self.amount)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from primitives import codec
+
 if TYPE_CHECKING:
     from vm.context import ExecContext
 
@@ -53,6 +55,16 @@ GAS: dict[OpCode, int] = {
     OpCode.TRANSFER: 1_000,
     OpCode.BURN: 1_000,
 }
+
+
+def symbol_to_amount(args: list[object], what: str) -> tuple[str, bytes, int]:
+    """Decode the common `[symbol, recipient address, amount]` argument triple."""
+    f = codec.expect_list(args, 3, what=what)
+    return (
+        codec.expect_str(f[0], max_len=12, what="symbol"),
+        codec.expect_bytes(f[1], 20, what="recipient"),
+        codec.expect_int(f[2], what="amount"),
+    )
 
 
 def op_gas(op: Operation) -> int:
