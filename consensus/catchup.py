@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consensus.base import ReplicaId, Seq
-from consensus.certificates import CheckpointProof, CommitProof
+from consensus.base import ReplicaId, Seq, batch_digest
+from consensus.certificates import (
+    CheckpointProof,
+    CommitProof,
+    verify_checkpoint_certificate,
+    verify_commit_certificate,
+)
 from consensus.effects import Effect
+from consensus.errors import InvalidCertificate, InvalidMessage
 from consensus.messages import Status
 
 if TYPE_CHECKING:
@@ -43,3 +49,30 @@ def answer_status(r: Replica, sender: ReplicaId, status: Status) -> list[Effect]
     elif status.view > r.view:
         effects.append(r.send(sender, r.sign(Status(r.view, r.active, r.low, r.delivered))))
     return effects
+
+
+def on_commit_proof(r: Replica, proof: CommitProof) -> list[Effect]:
+    """A commit certificate with its batch, from a peer answering our STATUS."""
+    cert = proof.cert
+    if not r.in_window(cert.seq) or cert.seq in r.committed:
+        return []
+    if cert.seq <= r.delivered or batch_digest(proof.payload) != cert.digest:
+        return []
+    try:
+        verify_commit_certificate(cert, r.validators, r.config.chain_id, r.verifier)
+    except InvalidCertificate as exc:
+        raise InvalidMessage(f"commit proof: {exc.message}") from exc
+    r.committed[cert.seq] = (cert, proof.payload)
+    return r.try_deliver()
+
+
+def on_checkpoint_proof(r: Replica, proof: CheckpointProof) -> list[Effect]:
+    """A peer's stable checkpoint certificate: adopt it if it is ahead of ours."""
+    cert = proof.cert
+    if cert.seq <= r.low:
+        return []
+    try:
+        verify_checkpoint_certificate(cert, r.validators, r.config.chain_id, r.verifier)
+    except InvalidCertificate as exc:
+        raise InvalidMessage(f"checkpoint proof: {exc.message}") from exc
+    return r.make_stable(cert)

@@ -35,7 +35,7 @@ from typing import Any
 
 from consensus import recovery
 from consensus.base import NULL_DIGEST, Digest, ReplicaId, Seq, View, batch_digest
-from consensus.catchup import answer_status
+from consensus.catchup import answer_status, on_checkpoint_proof, on_commit_proof
 from consensus.certificates import (
     CheckpointCertificate,
     CheckpointProof,
@@ -43,8 +43,6 @@ from consensus.certificates import (
     CommitProof,
     PreparedCertificate,
     sorted_votes,
-    verify_checkpoint_certificate,
-    verify_commit_certificate,
 )
 from consensus.config import ReplicaConfig, ValidatorSet
 from consensus.crypto import Signer, Verifier
@@ -61,7 +59,7 @@ from consensus.effects import (
     TimerKind,
 )
 from consensus.epochs import EpochManager
-from consensus.errors import ConfigError, InvalidCertificate, InvalidMessage
+from consensus.errors import ConfigError, InvalidMessage
 from consensus.messages import (
     Body,
     Checkpoint,
@@ -334,9 +332,9 @@ class Replica:
         if isinstance(body, Status):
             return answer_status(self, msg.sender, body)
         if isinstance(body, CommitProof):
-            return self._on_commit_proof(body)
+            return on_commit_proof(self, body)
         if isinstance(body, CheckpointProof):
-            return self._on_checkpoint_proof(body)
+            return on_checkpoint_proof(self, body)
         return self.changer.on_new_view(msg)
 
     # ------------------------------------------------------------------ normal case
@@ -558,33 +556,6 @@ class Replica:
         self.commit_sent = {k for k in self.commit_sent if k[1] > low}
         self.voted = {k: v for k, v in self.voted.items() if k[0] > low}
         self.recent = {cert.digest for cert, _ in self.committed.values()}
-
-    # ------------------------------------------------------------------ catch-up
-
-    def _on_commit_proof(self, proof: CommitProof) -> list[Effect]:
-        cert = proof.cert
-        if not self.in_window(cert.seq) or cert.seq in self.committed:
-            return []
-        if cert.seq <= self.delivered or batch_digest(proof.payload) != cert.digest:
-            return []
-        try:
-            verify_commit_certificate(cert, self.validators, self.config.chain_id, self.verifier)
-        except InvalidCertificate as exc:
-            raise InvalidMessage(f"commit proof: {exc.message}") from exc
-        self.committed[cert.seq] = (cert, proof.payload)
-        return self.try_deliver()
-
-    def _on_checkpoint_proof(self, proof: CheckpointProof) -> list[Effect]:
-        cert = proof.cert
-        if cert.seq <= self.low:
-            return []
-        try:
-            verify_checkpoint_certificate(
-                cert, self.validators, self.config.chain_id, self.verifier
-            )
-        except InvalidCertificate as exc:
-            raise InvalidMessage(f"checkpoint proof: {exc.message}") from exc
-        return self.make_stable(cert)
 
     # ------------------------------------------------------------------ timers
 
