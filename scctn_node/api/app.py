@@ -241,7 +241,11 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
             return {"hash": tx_hash.lower(), "status": "dropped", "reason": reason}
         raise NotFound(f"no transaction {tx_hash}", "tx_not_found")
 
-    @app.get("/v1/blocks/latest", tags=["blocks"], summary="The latest committed block")
+    @app.get(
+        "/v1/blocks/latest",
+        tags=["blocks"],
+        summary="The latest committed block (full=false: header and tx hashes only)",
+    )
     async def latest_block(full: bool = True) -> dict[str, Any]:
         return _block(chain.height, full)
 
@@ -255,7 +259,7 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
         block = chain.store.block(height) if height > 0 else None
         if block is None:
             raise NotFound(f"no block at height {height}", "block_not_found")
-        body = views.block(block, chain.store.receipts(height), full=full)
+        body = views.block(block, chain.store.receipts(height) if full else None, full=full)
         body["commit"] = views.certificate(chain.store.commit_of(height))
         body["state_root_after"] = (chain.store.state_root_at(height) or b"").hex()
         return body

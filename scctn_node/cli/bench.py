@@ -18,7 +18,7 @@ def bench() -> None:
 @click.option("--txs", default=60_000, show_default=True, help="transfers to commit")
 @click.option("--senders", default=300, show_default=True)
 @click.option("--batch", default=1_000, show_default=True, help="transfers per API request")
-@click.option("--clients", default=3, show_default=True, help="client threads")
+@click.option("--clients", default=2, show_default=True, help="client processes")
 def tps(txs: int, senders: int, batch: int, clients: int) -> None:
     """One validator, end to end through the REST API."""
     from scctn_node.bench.tps import TpsSettings, main
