@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from consensus.base import Digest, Epoch, Seq, View
 from consensus.certificates import CheckpointProof
 from consensus.config import ValidatorSet
@@ -92,3 +94,54 @@ def test_laggard_of_the_old_epoch_gets_the_final_checkpoint() -> None:
     answer = replicas[1].on_message(status)
     (proof,) = bodies(answer, CheckpointProof)
     assert proof.cert.seq == 4 and proof.cert.epoch == 0
+
+
+def test_schedule_is_idempotent_and_ignores_wrong_epochs() -> None:
+    r = replica(4, 1, checkpoint_interval=4, window=8)
+    r.delivered = Seq(2)
+    assert r.schedule_validators(Seq(2), ValidatorSet(Epoch(2), validators(4).keys)) == []
+    assert r.epochs.pending is None
+    assert r.schedule_validators(Seq(0), next_set(4)) == []  # before this epoch began
+    r.schedule_validators(Seq(2), next_set(4))
+    first = r.epochs.pending
+    r.schedule_validators(Seq(3), next_set(4))
+    assert r.epochs.pending == first
+
+
+def test_buffered_forgeries_are_dropped_at_the_switch() -> None:
+    from consensus.messages import Signed
+
+    replicas = [replica(4, i, checkpoint_interval=2, window=2) for i in range(4)]
+    net = Loopback(replicas)
+    net.run(0, replicas[0].propose(b"tx:a"))
+    early = signed(4, 0, Status(View(0), True, Seq(0), Seq(0)), epoch=1)
+    forged = Signed(early.chain_id, early.epoch, early.sender, early.body, b"\x00" * 64)
+    replicas[2].on_message(forged)
+    replicas[2].on_message(early)
+    assert len(replicas[2].epochs.future) == 2
+    for r in replicas:
+        net.run(r.me, r.schedule_validators(Seq(1), next_set(4)))
+    assert replicas[2].validators.epoch == 1 and replicas[2].epochs.future == []
+
+
+def test_old_epoch_messages_other_than_status_are_dropped() -> None:
+    replicas, _ = run_to_switch(4)
+    r = replicas[1]
+    assert (
+        r.on_message(signed(4, 3, PrePrepare(View(0), Seq(9), Digest(b"\x00" * 32), None), epoch=0))
+        == []
+    )
+    caught_up = signed(4, 3, Status(View(0), True, Seq(4), Seq(4)), epoch=0)
+    assert r.on_message(caught_up) == []
+    from consensus.errors import InvalidMessage
+    from consensus.messages import Signed
+
+    bad = Signed(
+        caught_up.chain_id,
+        caught_up.epoch,
+        caught_up.sender,
+        Status(View(0), True, Seq(0), Seq(0)),
+        b"\x00" * 64,
+    )
+    with pytest.raises(InvalidMessage):
+        r.on_message(bad)

@@ -107,3 +107,61 @@ def test_commit_votes_are_restored() -> None:
     for sender in (0, 2):
         effects = again.on_message(signed(4, sender, Commit(View(0), Seq(1), d)))
     assert [e.seq for e in effects if type(e).__name__ == "Deliver"] == [1]  # type: ignore[attr-defined]
+
+
+def test_restart_after_a_new_view_restores_the_view_and_its_pre_prepares() -> None:
+    from consensus.records import NewViewRecord, PreparedRecord, StableRecord
+    from tests.unit.consensus.helpers import Loopback
+
+    replicas = [replica(4, i) for i in range(4)]
+    net = Loopback(replicas)
+    net.run(1, replicas[1].on_message(pre_prepare(4, 0, 1, b"tx:a")))
+    logs: dict[int, list[Record]] = {i: [] for i in range(4)}
+    for r in replicas:
+        effects = r.changer.start(View(1))
+        logs[r.me] += log_of(effects)
+        net.run(r.me, effects)
+    assert all(r.active and r.view == 1 for r in replicas)
+    primary = restart(1, logs[1] + [NewViewRecord(replicas[1].changer.new_view_msg)])  # type: ignore[arg-type]
+    assert primary.view == 1 and primary.active
+    nv = replicas[1].changer.new_view_msg
+    assert nv is not None
+    backup = restart(2, logs[2] + [NewViewRecord(nv)])
+    assert backup.view == 1 and backup.active and backup.changer.new_view_msg == nv
+    seqs = [pp.body.seq for pp in nv.body.pre_prepares]
+    assert all((View(1), s) in backup.pre_prepares for s in seqs)
+    for record in (NewViewRecord(nv),):
+        assert decode_record(encode_record(record)) == record
+    kinds = {type(rec) for rec in logs[1]}
+    assert SentRecord in kinds and PreparedRecord not in kinds and StableRecord not in kinds
+
+
+def test_records_of_an_earlier_epoch_are_skipped() -> None:
+    from consensus.messages import Signed
+
+    r = replica(4, 1)
+    records = log_of(r.on_message(pre_prepare(4, 0, 1, b"tx:a")))
+    old = records[0]
+    assert isinstance(old, SentRecord)
+    msg = old.message
+    shifted = SentRecord(Signed(msg.chain_id, msg.epoch + 1, msg.sender, msg.body, msg.signature))
+    again = restart(1, [shifted])
+    assert again.own_votes == {}
+
+
+def test_checkpoint_votes_and_stable_checkpoints_are_restored() -> None:
+    from consensus.records import StableRecord
+
+    r = replica(1, 0, checkpoint_interval=2, window=4)
+    records: list[Record] = []
+    for i in range(2):
+        for e in r.propose(b"tx:%d" % i):
+            if isinstance(e, Persist):
+                records.append(e.record)
+            if type(e).__name__ == "Deliver":
+                records += log_of(r.on_executed(e.seq, batch_digest(b"root")))  # type: ignore[attr-defined]
+    stable = [rec for rec in records if isinstance(rec, StableRecord)]
+    assert [s.certificate.seq for s in stable] == [2]
+    assert decode_record(encode_record(stable[0])) == stable[0]
+    again = restart(0, records, executed=2, n=1)
+    assert again.low == 2 and again.stable == stable[0].certificate

@@ -174,3 +174,65 @@ def test_backups_do_not_accept_pre_prepares_while_changing_view() -> None:
         r.on_message(signed(4, 0, PrePrepare(View(0), Seq(1), batch_digest(b"tx:b"), b"tx:b")))
         == []
     )
+
+
+def test_view_change_envelope_checks() -> None:
+    from consensus.base import Epoch, ReplicaId
+
+    r = replica(4, 3)
+    good = vc_msg(1, 1)
+    with pytest.raises(InvalidMessage):  # bad signature
+        r.on_message(Signed(good.chain_id, good.epoch, good.sender, good.body, b"\x00" * 64))
+    nv_bad_epoch = signed(
+        4, 1, NewView(View(1), (signed(4, 0, good.body, epoch=1), vc_msg(2, 1), vc_msg(3, 1)), ())
+    )
+    r.changer.start(View(1))
+    with pytest.raises(InvalidMessage):  # a view-change of another epoch inside
+        r.on_message(nv_bad_epoch)
+    outsider = Signed(good.chain_id, Epoch(0), ReplicaId(7), good.body, good.signature)
+    with pytest.raises(InvalidMessage):
+        r.on_message(signed(4, 1, NewView(View(1), (vc_msg(0, 1), outsider, vc_msg(2, 1)), ())))
+    forged = Signed(good.chain_id, good.epoch, ReplicaId(0), good.body, b"\x00" * 64)
+    with pytest.raises(InvalidMessage):
+        r.on_message(signed(4, 1, NewView(View(1), (forged, vc_msg(2, 1), vc_msg(3, 1)), ())))
+
+
+def test_prepared_certificate_outside_the_watermarks_is_rejected() -> None:
+    r = replica(4, 3, window=8)
+    far = prepared_backup(1)  # prepared at seq 2, view 0
+    cert = far.prepared[Seq(2)]
+    twice = (cert, cert)  # unsorted / repeated seq
+    with pytest.raises(InvalidMessage):
+        r.on_message(signed(4, 1, ViewChange(View(1), None, twice)))
+
+
+def test_new_view_with_a_view_change_for_another_view_is_rejected() -> None:
+    r = replica(4, 2)
+    r.changer.start(View(1))
+    vcs = (vc_msg(0, 1), vc_msg(2, 2), vc_msg(3, 1))
+    with pytest.raises(InvalidMessage):
+        r.on_message(signed(4, 1, NewView(View(1), vcs, ())))
+
+
+def test_new_view_pre_prepare_must_be_signed_by_the_new_primary() -> None:
+    cert = prepared_backup(1).prepared[Seq(2)]
+    vcs = (vc_msg(0, 1, (cert,)), vc_msg(2, 1), vc_msg(3, 1))
+    plan = plan_new_view(vcs, Seq(0))
+    pps = tuple(
+        signed(4, 3, PrePrepare(View(1), s, d, p)) for s, d, p in plan.entries
+    )  # right contents, wrong signer
+    r = replica(4, 2)
+    r.changer.start(View(1))
+    with pytest.raises(InvalidMessage):
+        r.on_message(signed(4, 1, NewView(View(1), vcs, pps)))
+    good = tuple(signed(4, 1, PrePrepare(View(1), s, d, p)) for s, d, p in plan.entries)
+    r.on_message(signed(4, 1, NewView(View(1), vcs, good)))
+    assert r.active and r.view == 1 and (View(1), Seq(2)) in r.pre_prepares
+
+
+def test_unsorted_view_changes_in_a_new_view_do_not_decode() -> None:
+    from consensus.wire import decode_message
+
+    nv = signed(4, 1, NewView(View(1), (vc_msg(2, 1), vc_msg(0, 1)), ()))
+    with pytest.raises(InvalidMessage):
+        decode_message(nv.encode())
