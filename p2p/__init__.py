@@ -8,7 +8,7 @@ from p2p.config import Limits, P2PConfig, PeerSpec
 from p2p.envelope import MsgClass
 from p2p.errors import P2PError
 from p2p.events import Delivered, PeerDown, PeerUp
-from p2p.metrics import CounterMetrics, MetricsSink
+from p2p.metrics import CounterMetrics, MetricsSink, PrometheusMetrics
 from p2p.node import Node
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "PeerDown",
     "PeerSpec",
     "PeerUp",
+    "PrometheusMetrics",
 ]
