@@ -80,7 +80,10 @@ def make_schedule(seed: int, n: int, *, proposals: int | None = None) -> Schedul
     for i in range(n - 1, 0, -1):  # Fisher-Yates with our own generator
         j = rng.below(i + 1)
         order[i], order[j] = order[j], order[i]
-    bad = order[: rng.between(0, f)] if f else []
+    # Usually exactly f Byzantine replicas (of independently drawn kinds, so mixed),
+    # sometimes fewer; crashes and partitions come on top of them.
+    count = f if rng.below(4) else rng.below(f + 1)
+    bad = order[:count]
     byzantine = {i: KINDS[rng.below(len(KINDS))] for i in sorted(bad)}
     honest = [i for i in range(n) if i not in byzantine]
     stable_at = rng.below(4) * 800
@@ -101,9 +104,9 @@ def make_schedule(seed: int, n: int, *, proposals: int | None = None) -> Schedul
             group = frozenset(order[-size:])
             start = rng.below(stable_at)
             partitions.append(Partition(start, start + 1 + rng.below(stable_at - start), group))
-    count = proposals if proposals is not None else (6 if n <= 4 else 4)
+    batches = proposals if proposals is not None else (6 if n <= 4 else 4)
     horizon = stable_at + 600
-    plan = sorted((rng.below(horizon), b"tx:%d:%d" % (seed, k)) for k in range(count))
+    plan = sorted((rng.below(horizon), b"tx:%d:%d" % (seed, k)) for k in range(batches))
     if rng.below(4) == 0:  # a validator-set change (next epoch) somewhere in the run
         plan = sorted([*plan, (rng.below(horizon), RECONFIGURE + b":%d" % seed)])
     return Schedule(
