@@ -32,7 +32,8 @@ Several applies may be pending at once if their batches are written in order. If
 `apply()` raises, its batch must not be written (the tree itself is unchanged).
 
 Cache: pages of the top four nibble levels (at most 4,369) are kept decoded; deeper
-pages are kept as their raw records in an LRU of `cache_nodes` pages.
+pages are kept as their raw records in a segmented LRU of `cache_nodes` pages (about
+1 KB each at most, much less at the bottom of the tree).
 """
 
 from __future__ import annotations
@@ -51,15 +52,17 @@ __all__ = ["EMPTY_ROOT", "Proof", "StateTree"]
 
 EMPTY_ROOT = ZERO_DIGEST
 
-# A slot: (kind, hash, encoding). A leaf's encoding holds its key path and value hash.
+# A slot is bytes: kind (1 byte) || hash (32 bytes) [|| key path || value hash, for a
+# leaf]. Plain bytes rather than tuples: slicing a record into slots is then one
+# allocation per slot, and bytes are invisible to the cyclic garbage collector.
 EMPTY, LEAF, NODE = 0, 1, 2
-Slot = tuple[int, bytes, bytes]
+Slot = bytes
 # A decoded page is a binary heap of 32 slots: index 1 is the page itself, the
 # children of index i are 2i and 2i+1, and 16..31 are the page's sixteen child slots
 # (index 0 is unused). Inner entries are kept so that an update rehashes only the
 # paths that changed.
 Heap = list[Slot]
-EMPTY_SLOT: Slot = (EMPTY, ZERO_DIGEST, b"\x00")
+EMPTY_SLOT: Slot = b"\x00" + ZERO_DIGEST  # stored as the single byte 0x00
 
 FANOUT = 16
 LEVELS = 64  # nibble depths 0..63; a page at depth 63 has leaves at binary depth 256
@@ -93,7 +96,7 @@ class StateTree:
         self._depth_at = len(page_prefix)  # index of the depth byte in a position key
         self._cache_limit = cache_nodes
         self._decoded: dict[bytes, Heap] = {}  # top levels
-        self._cache: OrderedDict[bytes, bytes] = OrderedDict()  # deeper pages, raw
+        self._cache = _SegmentedLRU(cache_nodes)  # deeper pages, raw
         self._pending: dict[bytes, tuple[Heap, bytes] | None] = {}
         self._committed_root = self._load_root()
         self._root = self._committed_root
@@ -107,11 +110,11 @@ class StateTree:
     # ------------------------------------------------------------ reading
 
     def root(self) -> Digest:
-        return Digest(self._root[1])
+        return Digest(self._root[1:33])
 
     def committed_root(self) -> Digest:
         """The root as of the last `committed()` (or as loaded from the store)."""
-        return Digest(self._committed_root[1])
+        return Digest(self._committed_root[1:33])
 
     def has_pending(self) -> bool:
         return self._root is not self._committed_root or bool(self._pending)
@@ -137,14 +140,14 @@ class StateTree:
             i = 1
             for j in range(4):  # binary depth 4k + j, inside this page
                 bit = (nibble >> (3 - j)) & 1
-                siblings.append(heap[2 * i + 1 - bit][1])
+                siblings.append(heap[2 * i + 1 - bit][1:33])
                 i = 2 * i + bit
                 slot = heap[i]
                 if slot[0] != NODE:
                     break
             prefix |= nibble << shift
             k += 1
-        leaf = None if slot[0] == EMPTY else ProofLeaf(slot[2][33:65], slot[2][65:97])
+        leaf = None if slot[0] == EMPTY else ProofLeaf(slot[33:65], slot[65:97])
         return Proof(leaf, tuple(siblings))
 
     # ------------------------------------------------------------ writing
@@ -172,7 +175,7 @@ class StateTree:
         finally:
             self._ints, self._leaves, self._changes = [], [], {}
             self._batch_put = self._batch_delete = _no_batch
-        batch.put(self._root_key, new_root[2])
+        batch.put(self._root_key, new_root if new_root[0] else b"\x00")
         self._root = new_root
         return self.root()
 
@@ -183,15 +186,13 @@ class StateTree:
         for pos, entry in self._pending.items():
             if entry is None:
                 decoded.pop(pos, None)
-                cache.pop(pos, None)
+                cache.pop(pos)
             elif pos[at] < DECODED_LEVELS:
                 if keep:
                     decoded[pos] = entry[0]
             else:
-                cache[pos] = entry[1]
+                cache.put(pos, entry[1])
         self._pending.clear()
-        while len(cache) > self._cache_limit:
-            cache.popitem(last=False)
         self._committed_root = self._root
 
     def discard(self) -> None:
@@ -235,7 +236,7 @@ class StateTree:
         ints = self._ints[lo:hi]
         leaves = self._leaves[lo:hi]
         if slot[0] == LEAF:
-            old = int.from_bytes(slot[2][33:65], "big")
+            old = int.from_bytes(slot[33:65], "big")
             i = bisect.bisect_left(ints, old)
             if i == len(ints) or ints[i] != old:  # the old leaf is not overridden
                 ints.insert(i, old)
@@ -275,7 +276,7 @@ class StateTree:
         raw = _encode_page(heap)
         self._changes[pos] = (heap, raw)
         self._batch_put(pos, raw)
-        return (NODE, top[1], b"\x02" + top[1])
+        return top
 
     # ------------------------------------------------------------ records
 
@@ -297,18 +298,11 @@ class StateTree:
                 if self._cache_limit:
                     self._decoded[pos] = heap
             return heap
-        cache = self._cache
-        raw = cache.get(pos)
-        if raw is not None:
-            cache.move_to_end(pos)
-            return _decode_page(raw, pos)
-        raw = self._read(pos, k)
-        heap = _decode_page(raw, pos)
-        if self._cache_limit:
-            cache[pos] = raw
-            if len(cache) > self._cache_limit:
-                cache.popitem(last=False)
-        return heap
+        raw = self._cache.get(pos)
+        if raw is None:
+            raw = self._read(pos, k)
+            self._cache.add(pos, raw)
+        return _decode_page(raw, pos)
 
     def _read(self, pos: bytes, k: int) -> bytes:
         raw = self._store.get(pos)
@@ -320,10 +314,62 @@ class StateTree:
         raw = self._store.get(self._root_key)
         if raw is None:
             return EMPTY_SLOT
-        slot, end = _decode_slot(raw, 0, self._root_key)
-        if end != len(raw):
-            raise StorageCorrupt("state tree: trailing bytes in the root record")
-        return slot
+        return _decode_slot(raw, self._root_key)
+
+
+# ---------------------------------------------------------------- page cache
+
+
+class _SegmentedLRU:
+    """Raw page records, bounded by count: a segmented LRU (Karedla, Love and Wherry,
+    1994). A page read once enters the probation segment; read again, it moves to the
+    protected segment. Deep pages, each read rarely, then cycle through probation
+    without flushing the upper pages that every apply reads again."""
+
+    def __init__(self, limit: int) -> None:
+        self._probation_limit = max(1, limit // 5) if limit else 0
+        self._protected_limit = limit - self._probation_limit
+        self._probation: OrderedDict[bytes, bytes] = OrderedDict()
+        self._protected: OrderedDict[bytes, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._probation) + len(self._protected)
+
+    def get(self, key: bytes) -> bytes | None:
+        raw = self._protected.get(key)
+        if raw is not None:
+            self._protected.move_to_end(key)
+            return raw
+        raw = self._probation.pop(key, None)
+        if raw is not None:
+            self._protected[key] = raw
+            if len(self._protected) > self._protected_limit:
+                self.add(*self._protected.popitem(last=False))
+        return raw
+
+    def add(self, key: bytes, raw: bytes) -> None:
+        """A page just read from the store (or demoted)."""
+        if self._probation_limit:
+            self._probation[key] = raw
+            if len(self._probation) > self._probation_limit:
+                self._probation.popitem(last=False)
+
+    def put(self, key: bytes, raw: bytes) -> None:
+        """New committed contents of a page."""
+        if key in self._protected:
+            self._protected[key] = raw
+        elif key in self._probation:
+            self._probation[key] = raw
+        else:
+            self.add(key, raw)
+
+    def pop(self, key: bytes) -> None:
+        self._protected.pop(key, None)
+        self._probation.pop(key, None)
+
+    def clear(self) -> None:
+        self._protected.clear()
+        self._probation.clear()
 
 
 # ---------------------------------------------------------------- page hashing
@@ -334,6 +380,22 @@ def _rehash(heap: Heap, changed: list[int]) -> None:
     the compact rule: (empty, lone leaf) is that leaf, two empties are empty, anything
     else is a node."""
     hasher = _NODE_HASHER
+    if len(changed) == 1:  # the common case below the top levels: one path
+        p = changed[0] >> 1
+        while p:
+            a = heap[2 * p]
+            b = heap[2 * p + 1]
+            if a[0] == EMPTY and b[0] != NODE:
+                heap[p] = b
+            elif b[0] == EMPTY and a[0] != NODE:
+                heap[p] = a
+            else:
+                h = hasher.copy()
+                h.update(a[1:33])
+                h.update(b[1:33])
+                heap[p] = b"\x02" + h.digest()
+            p >>= 1
+        return
     while changed[0] > 1:
         parents: list[int] = []
         for i in changed:
@@ -349,9 +411,9 @@ def _rehash(heap: Heap, changed: list[int]) -> None:
                 heap[p] = a
             else:
                 h = hasher.copy()
-                h.update(a[1])
-                h.update(b[1])
-                heap[p] = (NODE, h.digest(), b"")
+                h.update(a[1:33])
+                h.update(b[1:33])
+                heap[p] = b"\x02" + h.digest()
         changed = parents
 
 
@@ -359,42 +421,35 @@ def _rehash(heap: Heap, changed: list[int]) -> None:
 #
 # slot = 0x00                                            empty
 #      | 0x01 || leaf hash || key path || value hash     leaf (97 bytes)
-#      | 0x02 || page hash                               page (33 bytes)
-# page record = slot(child 0) || ... || slot(child 15) || inner hashes
-#   where "inner hashes" are the hashes of the page's inner binary nodes, level by
-#   level from the bottom (8, 4, 2, 1 positions, left to right), skipping positions
-#   that are empty or a lone leaf (which ones those are follows from the child kinds).
-#   The last one is the page's own hash. They spare every read of a page a rehash.
+#      | 0x02 || hash                                    page or inner node (33 bytes)
+# page record = slot(child 0) || ... || slot(child 15) || inner slots
+#   where "inner slots" are the page's inner binary nodes, level by level from the
+#   bottom (8, 4, 2, 1 positions, left to right), skipping positions that are empty
+#   or a lone leaf (which ones those are follows from the child kinds). The last one
+#   is the page's own hash. They spare every read of a page a rehash.
 # root record = slot(root)
 
 
 def _leaf_slot(path: bytes, vhash: bytes) -> Slot:
-    h = leaf_hash(path, vhash)
-    return (LEAF, h, b"\x01" + h + path + vhash)
+    return b"\x01" + leaf_hash(path, vhash) + path + vhash
 
 
 def _no_batch(*args: object) -> None:
     raise RuntimeError("state tree: no apply in progress")
 
 
-def _decode_slot(raw: bytes, at: int, pos: bytes) -> tuple[Slot, int]:
-    if at >= len(raw):
-        raise StorageCorrupt(f"state tree: truncated record at {pos.hex()}")
-    kind = raw[at]
-    if kind == EMPTY:
-        return EMPTY_SLOT, at + 1
-    if kind == LEAF and at + 97 <= len(raw):
-        enc = raw[at : at + 97]
-        return (LEAF, enc[1:33], enc), at + 97
-    if kind == NODE and at + 33 <= len(raw):
-        enc = raw[at : at + 33]
-        return (NODE, enc[1:33], enc), at + 33
+def _decode_slot(raw: bytes, pos: bytes) -> Slot:
+    """A whole record holding one slot (the root record)."""
+    if raw == b"\x00":
+        return EMPTY_SLOT
+    if (raw[:1] == b"\x01" and len(raw) == 97) or (raw[:1] == b"\x02" and len(raw) == 33):
+        return raw
     raise StorageCorrupt(f"state tree: malformed record at {pos.hex()}")
 
 
 def _encode_page(heap: Heap) -> bytes:
-    parts = [c[2] for c in heap[16:32]]
-    parts.extend([heap[i][1] for i in _INNER_ORDER if heap[i][0] == NODE])
+    parts = [c if c[0] else b"\x00" for c in heap[16:32]]
+    parts.extend([heap[i] for i in _INNER_ORDER if heap[i][0] == NODE])
     return b"".join(parts)
 
 
@@ -407,27 +462,27 @@ def _decode_page(raw: bytes, pos: bytes) -> Heap:
             if kind == EMPTY:
                 at += 1
             elif kind == LEAF:
-                enc = raw[at : at + 97]
-                heap[c] = (LEAF, enc[1:33], enc)
+                heap[c] = raw[at : at + 97]
                 at += 97
             elif kind == NODE:
-                enc = raw[at : at + 33]
-                heap[c] = (NODE, enc[1:33], enc)
+                heap[c] = raw[at : at + 33]
                 at += 33
             else:
                 raise StorageCorrupt(f"state tree: bad slot kind in record at {pos.hex()}")
+        for i in _INNER_ORDER:
+            a = heap[2 * i][0]
+            b = heap[2 * i + 1][0]
+            if a == EMPTY and b != NODE:
+                heap[i] = heap[2 * i + 1]
+            elif b == EMPTY and a != NODE:
+                heap[i] = heap[2 * i]
+            elif raw[at] == NODE:
+                heap[i] = raw[at : at + 33]
+                at += 33
+            else:
+                raise StorageCorrupt(f"state tree: bad inner hash in record at {pos.hex()}")
     except IndexError:
         raise StorageCorrupt(f"state tree: truncated record at {pos.hex()}") from None
-    for i in _INNER_ORDER:
-        a = heap[2 * i]
-        b = heap[2 * i + 1]
-        if a[0] == EMPTY and b[0] != NODE:
-            heap[i] = b
-        elif b[0] == EMPTY and a[0] != NODE:
-            heap[i] = a
-        else:
-            heap[i] = (NODE, raw[at : at + 32], b"")
-            at += 32
     if at != len(raw) or heap[1][0] != NODE:
         raise StorageCorrupt(f"state tree: malformed record at {pos.hex()}")
     return heap

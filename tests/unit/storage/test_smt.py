@@ -438,3 +438,27 @@ def test_malformed_node_record_is_reported_as_corruption(garbage: bytes) -> None
 def test_negative_cache_size_is_refused() -> None:
     with pytest.raises(ValueError):
         StateTree(MemoryStore(), cache_nodes=-1)
+
+
+# ---------------------------------------------------------------- vectors (docs/storage.md)
+
+ALICE_ROOT = "3a53f829d9956cb8177b3718a13603b1691a21024dafc5acbe9c919909ed718f"
+ALICE_BOB_ROOT = "0bf7223f0d9e8bd2a7ac384ca34ceb0f5724ee4b75d89a7f54d15f1e77c94eee"
+ALICE_PROOF_WIRE = (
+    "9292c420cc5065c52397b55bb797d38628274f16cc7e903e770bd2fd4f7d98e65dd49052c420"
+    "4eacb523ba6b09acd6bbee17541762e20165a151d3041d3fb4e8e2fb6b76f2e191c4205b393d49"
+    "bae2ef2243d80d25490c60fdf3c6c25f1208be16b0649c8906363516"
+)
+
+
+def test_documented_vectors() -> None:
+    from scctn_node.storage.proof import Proof
+
+    store = MemoryStore()
+    tree = StateTree(store)
+    assert commit(store, tree, {b"alice": b"100"}).hex() == ALICE_ROOT
+    assert commit(store, tree, {b"bob": b"50"}).hex() == ALICE_BOB_ROOT
+    assert tree.prove(b"alice").to_bytes().hex() == ALICE_PROOF_WIRE
+    proof = Proof.from_bytes(bytes.fromhex(ALICE_PROOF_WIRE))
+    verify_proof(bytes.fromhex(ALICE_BOB_ROOT), b"alice", b"100", proof)
+    verify_proof(bytes.fromhex(ALICE_BOB_ROOT), b"carol", None, tree.prove(b"carol"))
