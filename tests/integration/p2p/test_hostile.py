@@ -10,10 +10,11 @@ import trio
 from p2p import MsgClass, PeerSpec
 from p2p.channel import SecureChannel
 from p2p.envelope import encode_ping
+from p2p.errors import InvalidHandshake
 from p2p.framing import HEADER
-from p2p.handshake import Handshake
+from p2p.handshake import Handshake, make_proof
 from p2p.link import perform_handshake
-from p2p.noise import generate_x25519
+from p2p.noise import generate_x25519, x25519_public
 from primitives import codec
 from primitives.keys import PrivateKey
 from tests.integration.p2p.helpers import (
@@ -284,6 +285,38 @@ def test_concurrent_handshakes_are_capped() -> None:
             assert a.metrics.get("handshake_failures", "too_many_handshakes") == 1
             for s in idle:
                 await s.aclose()
+            await _still_healthy(a, b)
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+def test_captured_identity_proof_cannot_be_reused() -> None:
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            a, b, _ = await _pair_plus_attacker(nursery)
+            # b's genuine proof (any peer of b sees it in handshake message 2) is bound to
+            # b's Noise static key; an attacker presents it with a static key of its own.
+            captured = make_proof(b.key, CHAIN, x25519_public(generate_x25519()))
+            s = await _raw_connect(a)
+            hs = Handshake(
+                initiator=True,
+                identity=PrivateKey.generate(),
+                chain_id=CHAIN,
+                noise_static=generate_x25519(),
+                proof=captured,
+            )
+            try:
+                await perform_handshake(s, hs, 10)
+            except InvalidHandshake:
+                pass  # we may or may not notice before the node hangs up
+            await _wait_closed(s)
+            await wait_until(lambda: a.metrics.get("handshake_failures", "invalid_handshake") == 1)
+            assert a.node.connected_peers() == [b.pub]
+            assert (
+                len([u for u in a.ups() if u.peer == b.pub])
+                == len([d for d in a.downs() if d.peer == b.pub]) + 1
+            )  # the impostor never replaced b's link
             await _still_healthy(a, b)
             nursery.cancel_scope.cancel()
 
