@@ -123,7 +123,7 @@ def decode(data: bytes, *, max_size: int = MAX_MESSAGE_BYTES) -> Wire:
         raise DecodeError(f"malformed encoding: {type(exc).__name__}") from exc
     except Exception as exc:  # msgpack raises a few private exception types
         raise DecodeError(f"malformed encoding: {type(exc).__name__}") from exc
-    _reject_floats(value, 0)
+    _check_encodable(value, 0)  # floats decode fine and re-encode identically: refuse them here
     try:
         again = msgpack.packb(value, use_bin_type=True)
     except (ValueError, TypeError, OverflowError) as exc:  # pragma: no cover - defensive
@@ -131,17 +131,6 @@ def decode(data: bytes, *, max_size: int = MAX_MESSAGE_BYTES) -> Wire:
     if again != data:
         raise DecodeError("non-canonical encoding")
     return value
-
-
-def _reject_floats(value: Wire, depth: int) -> None:
-    if depth > 64:
-        raise DecodeError("value nested too deeply")
-    t = type(value)
-    if t is float:
-        raise DecodeError("floats are not allowed")
-    if t is list:
-        for item in value:
-            _reject_floats(item, depth + 1)
 
 
 # ---------------------------------------------------------------- field checkers
