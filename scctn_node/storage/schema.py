@@ -14,7 +14,7 @@ class Prefix:
     TX_INDEX = b"t"  # t<tx hash:32> -> height:8 || index:4
     RECEIPT = b"r"  # r<height:8><index:4> -> encoded receipt
     STATE = b"s"  # s<state key> -> state value (the plain values the tree authenticates)
-    STATE_TREE = b"n"  # n<node path> -> tree node (owned by storage/smt.py)
+    STATE_TREE = b"n"  # nR -> root slot, nN<depth:1><path> -> tree page (owned by storage/smt.py)
     CONSENSUS_LOG = b"c"  # c<...> -> consensus write-ahead log entries
     MEMPOOL = b"p"  # p<tx hash:32> -> accepted, not yet committed transaction bytes
 
