@@ -117,7 +117,7 @@ class StateTree:
         return Digest(self._committed_root[1:33])
 
     def has_pending(self) -> bool:
-        return self._root is not self._committed_root or bool(self._pending)
+        return bool(self._pending) or self._root != self._committed_root
 
     def lookup(self, key: bytes) -> Digest | None:
         """The value hash stored for `key`, or None if absent."""

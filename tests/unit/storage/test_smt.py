@@ -329,9 +329,11 @@ def test_apply_is_visible_before_commit_and_discard_reverts() -> None:
     new = tree.apply({b"key-1": None, b"new": b"x"}, batch)
     assert tree.root() == new != old
     assert tree.committed_root() == old
+    assert tree.has_pending()
     verify_proof(new, b"new", b"x", tree.prove(b"new"))
     tree.discard()
     assert tree.root() == old
+    assert not tree.has_pending()
     verify_proof(old, b"key-1", b"v1", tree.prove(b"key-1"))
     verify_proof(old, b"new", None, tree.prove(b"new"))
     # The tree keeps working from the old state.
@@ -462,3 +464,18 @@ def test_documented_vectors() -> None:
     proof = Proof.from_bytes(bytes.fromhex(ALICE_PROOF_WIRE))
     verify_proof(bytes.fromhex(ALICE_BOB_ROOT), b"alice", b"100", proof)
     verify_proof(bytes.fromhex(ALICE_BOB_ROOT), b"carol", None, tree.prove(b"carol"))
+
+
+def test_failed_apply_leaves_the_tree_unchanged() -> None:
+    store = MemoryStore()
+    commit(store, StateTree(store), state_of(2000))
+    deep = [k for k, _ in store.iterate(NODES) if k[len(NODES)] >= 2]
+    batch = store.batch()
+    for k in deep:
+        batch.delete(k)
+    store.write(batch)
+    tree = StateTree(store, cache_nodes=0)
+    root = tree.root()
+    with pytest.raises(StorageCorrupt):
+        tree.apply({b"key-%d" % i: b"x" for i in range(100)}, store.batch())
+    assert tree.root() == root and not tree.has_pending()
