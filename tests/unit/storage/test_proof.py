@@ -174,3 +174,13 @@ def test_malformed_leaf_sizes_are_invalid() -> None:
     leaf = ProofLeaf(bytes(31), bytes(32))
     with pytest.raises(InvalidProof):
         verify_proof(ZERO_DIGEST, b"k", None, Proof(leaf, ()))
+
+
+def test_every_truncation_of_a_real_proof_is_a_decode_error() -> None:
+    for _, _, _, proof in sample_proofs()[:4]:
+        data = proof.to_bytes()
+        for n in range(len(data)):
+            with pytest.raises(DecodeError):
+                Proof.from_bytes(data[:n])
+        with pytest.raises(DecodeError):
+            Proof.from_bytes(data + b"\x00")

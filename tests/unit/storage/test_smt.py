@@ -3,6 +3,11 @@ crash contract."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +24,7 @@ from scctn_node.storage.smt import EMPTY_ROOT, StateTree
 from .reference import ref_key_path, ref_page_count, ref_root, ref_tree, ref_value_hash, tagged
 
 NODES = Prefix.STATE_TREE + b"N"
+REPO = Path(__file__).resolve().parents[3]
 
 
 def commit(store: KVStore, tree: StateTree, updates: Mapping[bytes, bytes | None]) -> bytes:
@@ -479,3 +485,65 @@ def test_failed_apply_leaves_the_tree_unchanged() -> None:
     with pytest.raises(StorageCorrupt):
         tree.apply({b"key-%d" % i: b"x" for i in range(100)}, store.batch())
     assert tree.root() == root and not tree.has_pending()
+
+
+CRASH_WRITER = """
+import sys
+from scctn_node.storage.kv import LevelDBStore
+from scctn_node.storage.smt import StateTree
+from tests.unit.storage.test_smt import block_updates
+store = LevelDBStore(sys.argv[1])
+tree = StateTree(store, cache_nodes=64)
+print("ready", flush=True)
+n = 0
+while True:
+    n += 1
+    batch = store.batch()
+    tree.apply(block_updates(n), batch)
+    batch.put(b"mheight", n.to_bytes(8, "big"))
+    store.write(batch, sync=False)
+    tree.committed()
+"""
+
+
+def block_updates(n: int) -> dict[bytes, bytes | None]:
+    """The state changes of block n in the crash test (deterministic)."""
+    updates: dict[bytes, bytes | None] = {
+        b"key-%d" % ((n * 7 + i) % 400): b"%d" % n for i in range(5)
+    }
+    updates[b"key-%d" % (n * 13 % 400)] = None
+    return updates
+
+
+def test_killed_writer_leaves_a_committed_consistent_tree(tmp_path: Path) -> None:
+    # A process commits blocks (tree changes + height in one batch) until killed -9.
+    # On reopen the tree must be exactly the state after the recorded height.
+    path = tmp_path / "db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_WRITER, str(path)], cwd=REPO, stdout=subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"ready\n"
+        time.sleep(0.7)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    with LevelDBStore(path) as store:
+        raw = store.get(b"mheight")
+        assert raw is not None
+        height = int.from_bytes(raw, "big")
+        assert height > 0, height
+        state: dict[bytes, bytes] = {}
+        for n in range(1, height + 1):
+            for key, value in block_updates(n).items():
+                if value is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = value
+        tree = StateTree(store)
+        assert tree.root() == ref_root(state)
+        assert node_records(store) == ref_page_count(state)
+        assert commit(store, tree, block_updates(height + 1)) is not None
