@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
-TYPED_PATHS := primitives consensus vm
+TYPED_PATHS := primitives consensus vm p2p
 
 .PHONY: localnet test lint typecheck unit bench install dev clean docker
 
