@@ -5,6 +5,8 @@ retransmits in response to status messages (TOCS section 5). A replica that is
 waiting for something broadcasts STATUS(view, active, low watermark, delivered);
 each peer answers with what the sender provably lacks:
 - its stable checkpoint certificate, if the sender is below it (state transfer);
+- its own checkpoint votes above the sender's stable checkpoint (lost votes would
+  otherwise leave the low watermark, and so the window, stuck for good);
 - commit certificates with their batches for seqs the sender has not delivered;
 - its new-view (if it is in a later, established view) or its view-change (if it is
   itself changing view), so the sender can follow or reach the 2f+1 it needs.
@@ -34,6 +36,9 @@ def answer_status(r: Replica, sender: ReplicaId, status: Status) -> list[Effect]
     effects: list[Effect] = []
     if status.delivered < r.low and r.stable is not None:
         effects.append(r.send(sender, r.sign(CheckpointProof(r.stable))))
+    for at, checkpoint in sorted(r.own_checkpoints.items()):
+        if at > status.stable_seq:  # our vote may be what its checkpoint lacks
+            effects.append(r.send(sender, checkpoint))
     first = max(status.delivered, r.low) + 1
     for seq in range(first, min(r.delivered, first + r.config.window - 1) + 1):
         entry = r.committed.get(Seq(seq))

@@ -88,6 +88,7 @@ def _replay_sent(r: Replica, msg: Signed[Any]) -> None:
             r.checkpoints.setdefault(body.seq, {}).setdefault(body.state_root, {})[r.me] = (
                 msg.signature
             )
+            r.own_checkpoints[body.seq] = msg
     elif isinstance(body, ViewChange):
         if body.new_view >= r.view:
             r.view = body.new_view

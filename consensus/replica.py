@@ -132,6 +132,7 @@ class Replica:
         self.prepared: dict[Seq, PreparedCertificate] = {}
         self.committed: dict[Seq, tuple[CommitCertificate, bytes | None]] = {}
         self.checkpoints: dict[Seq, dict[Digest, dict[ReplicaId, bytes]]] = {}
+        self.own_checkpoints: dict[Seq, Signed[Checkpoint]] = {}  # resent on STATUS
         self.deferred: dict[tuple[View, Seq], Signed[PrePrepare]] = {}
         self.assigned: set[Digest] = set()
         self.recent: set[Digest] = set()
@@ -489,6 +490,8 @@ class Replica:
 
     def _on_checkpoint(self, msg: Signed[Checkpoint]) -> list[Effect]:
         body, sender = msg.body, msg.sender
+        if sender == self.me:
+            self.own_checkpoints[body.seq] = msg
         if body.seq % self.config.checkpoint_interval != 0 or not self.in_reach(body.seq):
             return []
         by_root = self.checkpoints.setdefault(body.seq, {})
@@ -547,8 +550,9 @@ class Replica:
         for table in (self.payloads, self.prepares, self.commits, self.prepared, self.committed):
             for seq in [s for s in table if s <= low]:
                 del table[seq]
-        for seq in [s for s in self.checkpoints if s <= low]:
-            del self.checkpoints[seq]
+        for table2 in (self.checkpoints, self.own_checkpoints):
+            for seq in [s for s in table2 if s <= low]:
+                del table2[seq]
         for key in [k for k in self.pre_prepares if k[1] <= low]:
             del self.pre_prepares[key]
         for key2 in [k for k in self.own_votes if k[1] <= low]:

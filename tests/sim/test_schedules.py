@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from consensus.simnet import Crash, Faults, Links, Partition
+from consensus.simnet import RECONFIGURE, Crash, Faults, Links, Partition
 from tests.sim.adversary import KINDS
 from tests.sim.scenario import Schedule, make_schedule, run
 
@@ -60,6 +60,26 @@ def test_regression_n7_seed4_replicas_split_across_two_view_changes() -> None:
         checkpoint_interval=make_schedule(4, 7).checkpoint_interval,
         window=8,
     )
+    check([schedule])
+
+
+def test_regression_n7_seed10472_lost_checkpoints_at_an_epoch_boundary() -> None:
+    """Found by the soak at seed 10472: checkpoint votes for the epoch boundary were lost
+    in a partition; no seq past the boundary may be ordered, so the low watermark never
+    moved and nothing committed again. Replicas now resend their checkpoint votes in
+    answer to STATUS."""
+    generated = make_schedule(10472, 7)
+    schedule = Schedule(
+        seed=10472,
+        n=7,
+        byzantine={2: "fabricate", 4: "fabricate"},
+        links=Links(min_delay=1, max_delay=20),
+        faults=Faults(800, [Partition(282, 629, frozenset({0, 3, 5}))], [Crash(0, 366, 464)]),
+        proposals=generated.proposals,
+        checkpoint_interval=generated.checkpoint_interval,
+        window=8,
+    )
+    assert any(p.startswith(RECONFIGURE) for _, p in schedule.proposals)
     check([schedule])
 
 
