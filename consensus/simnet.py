@@ -309,8 +309,8 @@ class Simulation:
         self.on_deliver: Callable[[int, Deliver], None] | None = None
         shared = DecodeCache()
         for node in nodes:
-            if isinstance(node, HonestNode):
-                node.decoder = shared
+            if isinstance(getattr(node, "decoder", None), DecodeCache):
+                node.decoder = shared  # type: ignore[attr-defined]
         for crash in self.faults.crashes:
             self._push(crash.at, _CRASH, crash.node)
             self._push(crash.restart_at, _RESTART, crash.node)

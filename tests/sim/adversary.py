@@ -37,7 +37,7 @@ from consensus.effects import Broadcast, Deliver, Effect, Send, SetTimer, TimerI
 from consensus.errors import InvalidMessage
 from consensus.messages import Body, Commit, Prepare, PrePrepare, Signed
 from consensus.replica import Replica
-from consensus.simnet import SimApp, SplitMix64, valid_payload
+from consensus.simnet import DecodeCache, SimApp, SplitMix64, valid_payload
 from consensus.view_change import NewView, ViewChange
 from primitives.hashing import digest
 
@@ -64,6 +64,7 @@ class ByzantineNode:
         self.app = SimApp(config.validators, config.start_seq)
         self.inner = Replica(config, signer, verifier, valid_payload)
         self.seen: list[bytes] = []
+        self.decoder = DecodeCache()
         self.sent: list[Signed[Any]] = []
 
     # ---------------------------------------------------------------- SimNode
@@ -72,7 +73,7 @@ class ByzantineNode:
         if self.kind == "replay" and len(self.seen) < 400:
             self.seen.append(data)
         try:
-            effects = self.inner.on_message(data)
+            effects = self.inner.on_message(self.decoder.decode(data))
         except InvalidMessage:
             effects = []
         return self._lie(effects)
