@@ -32,8 +32,8 @@ Several applies may be pending at once if their batches are written in order. If
 `apply()` raises, its batch must not be written (the tree itself is unchanged).
 
 Cache: pages of the top four nibble levels (at most 4,369) are kept decoded; deeper
-pages are kept as their raw records in a segmented LRU of `cache_nodes` pages (about
-1 KB each at most, much less at the bottom of the tree).
+pages are kept as their raw records in a segmented LRU of `cache_nodes` pages (at
+most 2 KB each, about 1 KB on average).
 """
 
 from __future__ import annotations
