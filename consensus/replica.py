@@ -354,6 +354,8 @@ class Replica:
         self.remember_payload(pp.seq, pp.digest, pp.payload)
         effects = self.check_committed(pp.seq)
         if pp.view != self.view or not self.active:
+            # Sent in a view we have not entered yet (it overtook the new-view): keep it.
+            self.deferred.setdefault((pp.view, pp.seq), msg)
             return effects
         return effects + self.accept_pre_prepare(msg, validate=True)
 
@@ -525,10 +527,11 @@ class Replica:
         switched = self.epochs.maybe_switch()
         if switched:
             return effects + switched
-        return effects + self._resume_window() + self.propose_pending()
+        return effects + self.resume_deferred() + self.propose_pending()
 
-    def _resume_window(self) -> list[Effect]:
-        """Act on what was kept above the old high watermark and is now inside."""
+    def resume_deferred(self) -> list[Effect]:
+        """Act on what was kept for later (above the old high watermark, or for a view
+        not yet entered) and can be handled now."""
         effects: list[Effect] = []
         for key in sorted(self.deferred):
             msg = self.deferred.pop(key)

@@ -156,4 +156,5 @@ class ViewChanger:
             r.remember_payload(pp.body.seq, pp.body.digest, pp.body.payload)
             effects += r.check_committed(pp.body.seq)
             effects += r.accept_pre_prepare(pp, validate=False)
+        effects += r.resume_deferred()  # pre-prepares of this view that came early
         return effects + r.propose_pending() + r.refresh_timers(progress=False)

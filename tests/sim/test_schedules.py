@@ -83,6 +83,43 @@ def test_regression_n7_seed10472_lost_checkpoints_at_an_epoch_boundary() -> None
     check([schedule])
 
 
+def test_regression_n7_seed10952_pre_prepares_overtaking_the_new_view() -> None:
+    """Found by the soak at seed 10952: with link delays up to 60 ticks, a new primary's
+    first pre-prepares often reached backups before its new-view and were dropped;
+    with two silent replicas every honest vote is needed, so each new view stalled and
+    timed out. Pre-prepares for a view not yet entered are now kept until it is."""
+    schedule = Schedule(
+        seed=10952,
+        n=7,
+        byzantine={3: "silent", 4: "silent"},
+        links=Links(min_delay=1, max_delay=60, drop_ppm=200_000),
+        faults=Faults(
+            1600,
+            [Partition(858, 1262, frozenset({1, 5, 6}))],
+            [Crash(0, 164, 1509), Crash(1, 835, 961)],
+        ),
+        proposals=make_schedule(10952, 7).proposals,
+        checkpoint_interval=make_schedule(10952, 7).checkpoint_interval,
+        window=8,
+    )
+    check([schedule])
+
+
+def test_new_primary_pre_prepares_arriving_before_its_new_view_are_kept() -> None:
+    """n = 4 with one silent replica and slow links: same mechanism, smaller network."""
+    schedule = Schedule(
+        seed=3,
+        n=4,
+        byzantine={0: "silent"},
+        links=Links(1, 60),
+        faults=Faults(0),
+        proposals=proposals(10, gap=20),
+        checkpoint_interval=2,
+        window=8,
+    )
+    check([schedule])
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [4, 7])
 def test_byzantine_primary_of_each_kind(kind: str, n: int) -> None:
