@@ -77,16 +77,12 @@ from consensus.wire import decode_message
 
 Validate = Callable[[bytes], bool]
 VIEW_LOOKAHEAD = 16  # votes for views this far ahead are kept for when we get there
-PERSISTED_KINDS = frozenset(
-    {
-        MsgKind.PRE_PREPARE,
-        MsgKind.PREPARE,
-        MsgKind.COMMIT,
-        MsgKind.CHECKPOINT,
-        MsgKind.VIEW_CHANGE,
-        MsgKind.NEW_VIEW,
-    }
-)
+# Votes a restarted replica must not contradict; STATUS and proofs are not persisted.
+PERSISTED_KINDS = frozenset(MsgKind) - {
+    MsgKind.STATUS,
+    MsgKind.COMMIT_PROOF,
+    MsgKind.CHECKPOINT_PROOF,
+}
 Tally = dict[tuple[View, Digest], dict[ReplicaId, bytes]]
 
 
