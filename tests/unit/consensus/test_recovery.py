@@ -165,3 +165,50 @@ def test_checkpoint_votes_and_stable_checkpoints_are_restored() -> None:
     assert decode_record(encode_record(stable[0])) == stable[0]
     again = restart(0, records, executed=2, n=1)
     assert again.low == 2 and again.stable == stable[0].certificate
+
+
+def test_restart_of_new_primary_and_backup_keeps_the_o_set() -> None:
+    from consensus.records import NewViewRecord
+    from tests.unit.consensus.helpers import Loopback
+
+    replicas = [replica(4, i) for i in range(4)]
+    logs: dict[int, list[Record]] = {i: [] for i in range(4)}
+    net = Loopback(replicas)
+    d = batch_digest(b"tx:a")
+    for i in (1, 2, 3):
+        logs[i] += log_of(replicas[i].on_message(pre_prepare(4, 0, 2, b"tx:a")))
+        for sender in (1, 2, 3):
+            if sender != i:
+                logs[i] += log_of(
+                    replicas[i].on_message(signed(4, sender, Prepare(View(0), Seq(2), d)))
+                )
+    net.down.add(0)
+    for i in (1, 2, 3):
+        effects = replicas[i].changer.start(View(1))
+        logs[i] += log_of(effects)
+        net.run(i, effects)
+    nv = replicas[1].changer.new_view_msg
+    assert nv is not None and len(nv.body.pre_prepares) == 2
+    primary = restart(1, logs[1] + [SentRecord(nv)])
+    assert primary.view == 1 and primary.active
+    assert primary.own_votes[(View(1), Seq(1))] == nv.body.pre_prepares[0].body.digest
+    assert primary.next_seq == 3
+    backup = restart(2, logs[2] + [NewViewRecord(nv)])
+    assert (View(1), Seq(2)) in backup.pre_prepares and backup.next_seq == 3
+    with pytest.raises(StateCorrupt):
+        restart(2, [NewViewRecord(pre_prepare(4, 0, 1, b"tx:a"))])
+    stale = restart(
+        2,
+        logs[2] + [NewViewRecord(nv)] + log_of(backup.changer.start(View(2))) + [NewViewRecord(nv)],
+    )
+    assert stale.view == 2 and not stale.active  # an older new-view does not move it back
+
+
+def test_own_vote_in_a_later_view_restores_that_view() -> None:
+    r = replica(4, 2)
+    d = batch_digest(b"tx:a")
+    records = log_of(r.on_message(signed(4, 1, Prepare(View(3), Seq(1), d))))
+    assert records == []  # not our vote: nothing persisted
+    mine = signed(4, 2, Prepare(View(3), Seq(1), d))
+    again = restart(2, [SentRecord(mine)])
+    assert again.view == 3 and again.active and again.own_votes[(View(3), Seq(1))] == d
