@@ -53,7 +53,7 @@ def consensus_bench() -> None:
     run = _optional("consensus.bench")
     if run is None:
         raise click.ClickException("the consensus benchmark is not part of this build")
-    importlib.import_module("consensus.bench").main()
+    importlib.import_module("consensus.bench").main([])
 
 
 @bench.command("p2p")
@@ -62,7 +62,7 @@ def p2p_bench() -> None:
     run = _optional("p2p.bench")
     if run is None:
         raise click.ClickException("the p2p benchmark is not part of this build")
-    importlib.import_module("p2p.bench").main()
+    importlib.import_module("p2p.bench").main([])
 
 
 @bench.command("all")
