@@ -40,6 +40,18 @@ class ApiSection:
 class P2PSection:
     host: str = "127.0.0.1"
     port: int = 26656
+    # the other validators (and observers) to link with: "<hex Ed25519 public key>@host:port"
+    peers: tuple[str, ...] = ()
+    observers: tuple[str, ...] = ()  # hex public keys of non-validator nodes allowed to connect
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusSection:
+    checkpoint_interval: int = 16
+    window: int = 64
+    base_timeout_ms: int = 2_000
+    max_timeout_ms: int = 60_000
+    status_interval_ms: int = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class Config:
     node: NodeSection = field(default_factory=NodeSection)
     api: ApiSection = field(default_factory=ApiSection)
     p2p: P2PSection = field(default_factory=P2PSection)
+    consensus: ConsensusSection = field(default_factory=ConsensusSection)
     chain: ChainSection = field(default_factory=ChainSection)
     mempool: MempoolSection = field(default_factory=MempoolSection)
     log: LogSection = field(default_factory=LogSection)
@@ -85,6 +98,10 @@ class Config:
 
     def to_toml(self) -> str:
         data = {f.name: asdict(getattr(self, f.name)) for f in fields(self) if f.name != "home"}
+        for section in data.values():
+            for key, value in section.items():
+                if isinstance(value, tuple):
+                    section[key] = list(value)
         return tomli_w.dumps(data)
 
 
@@ -92,6 +109,12 @@ _SECTIONS = {f.name: f for f in fields(Config) if f.name != "home"}
 
 
 def _coerce(section: str, key: str, value: Any, current: Any) -> Any:
+    if isinstance(current, tuple):
+        if isinstance(value, str):  # from the environment: comma-separated
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[{section}] {key} must be a list of strings")
+        return tuple(value)
     if isinstance(current, bool):
         if isinstance(value, str):
             return value.lower() in ("1", "true", "yes")
@@ -145,3 +168,16 @@ def load_config(home: Path, env: Mapping[str, str] | None = None) -> Config:
 
 def default_config(home: Path, **sections: Any) -> Config:
     return _apply(Config(home=home), sections, {})
+
+
+def parse_peer(text: str) -> tuple[bytes, str, int]:
+    """`<hex public key>@host:port` -> (public key, host, port); ConfigError says what is wrong."""
+    key_hex, sep, address = text.partition("@")
+    host, colon, port = address.rpartition(":")
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError:
+        key = b""
+    if not sep or not colon or len(key) != 32 or not port.isdigit() or not host:
+        raise ConfigError(f"peer {text!r} must be '<64 hex digits>@host:port'")
+    return key, host, int(port)
