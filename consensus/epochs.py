@@ -20,7 +20,9 @@ even when nothing is proposed. A replica switches when B is stable *and* it has
 executed up to B (or received that state), then starts view 0 of epoch e+1 with the
 new set. Messages of epoch e+1 that arrive earlier are buffered (bounded) and replayed
 at the switch. A replica still in epoch e that asks (STATUS) gets the final stable
-checkpoint of epoch e from replicas already in e+1, and catches up by state transfer.
+checkpoint of epoch e from replicas already past it (they keep, and persist, the final
+checkpoint of each of the last 16 epochs they left) and catches up by state transfer,
+one epoch at a time.
 A replica whose key is not in the new set retires: it sends nothing more.
 """
 
@@ -32,15 +34,17 @@ from typing import TYPE_CHECKING, Any
 from consensus.base import ReplicaId, Seq
 from consensus.certificates import CheckpointCertificate, CheckpointProof
 from consensus.config import ReplicaConfig, ValidatorSet
-from consensus.effects import Effect, EpochStarted, Send
+from consensus.effects import Effect, EpochStarted, Persist, Send
 from consensus.errors import InvalidMessage
 from consensus.messages import Signed, Status
+from consensus.records import EpochRecord
 
 if TYPE_CHECKING:
     from consensus.replica import Replica
 
 NO_BOUNDARY = 2**62
 MAX_BUFFERED = 4096
+MAX_EPOCHS_KEPT = 16  # how many epochs back a lagging replica can still be helped
 
 
 class EpochManager:
@@ -50,7 +54,8 @@ class EpochManager:
         self.r = replica
         self.pending: tuple[Seq, ValidatorSet] | None = None
         self.future: list[Signed[Any]] = []
-        self.previous: tuple[ReplicaConfig, CheckpointCertificate] | None = None
+        # For each epoch this replica left: its config there and the final checkpoint.
+        self.previous: dict[int, tuple[ReplicaConfig, CheckpointCertificate]] = {}
         self.retired = False
 
     def boundary_for(self, executed_at: Seq) -> Seq:
@@ -77,9 +82,10 @@ class EpochManager:
         boundary, validators = self.pending
         if r.low < boundary or r.delivered < boundary or r.awaiting_transfer is not None:
             return []
-        self.previous = (r.config, r.stable)
+        self.remember(r.config, r.stable)
         self.pending = None
         effects: list[Effect] = [r.cancel_timer(kind) for kind in sorted(r.running_timers())]
+        effects.append(Persist(EpochRecord(r.validators, r.me, r.stable)))
         started = EpochStarted(validators, boundary)
         key = r.public_key
         if key not in validators.keys:
@@ -96,6 +102,11 @@ class EpochManager:
                 continue  # a forgery that waited for its epoch
         return effects + r.propose_pending() + r.refresh_timers(progress=False)
 
+    def remember(self, config: ReplicaConfig, final: CheckpointCertificate) -> None:
+        self.previous[config.validators.epoch] = (config, final)
+        for epoch in sorted(self.previous)[:-MAX_EPOCHS_KEPT]:
+            del self.previous[epoch]
+
     def other_epoch(self, msg: Signed[Any]) -> list[Effect]:
         """A message of another epoch: buffer the next one's, help the previous one's
         laggards, drop the rest (replays of old epochs are harmless)."""
@@ -104,11 +115,12 @@ class EpochManager:
             if len(self.future) < MAX_BUFFERED:
                 self.future.append(msg)
             return []
-        if self.previous is None or not isinstance(msg.body, Status):
+        left = self.previous.get(msg.epoch)
+        if left is None or not isinstance(msg.body, Status):
             return []
-        config, final = self.previous
+        config, final = left
         old = config.validators
-        if msg.epoch != old.epoch or not old.contains(msg.sender) or msg.sender == config.index:
+        if not old.contains(msg.sender) or msg.sender == config.index:
             return []
         if not r.verifier.verify(old.key(msg.sender), msg.signing_bytes(), msg.signature):
             raise InvalidMessage("bad signature on a status from the previous epoch")

@@ -11,12 +11,13 @@ to STATUS messages.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from consensus.base import Seq, View
 from consensus.errors import StateCorrupt
 from consensus.messages import Checkpoint, Commit, Prepare, PrePrepare, Signed
-from consensus.records import PreparedRecord, Record, SentRecord, StableRecord
+from consensus.records import EpochRecord, PreparedRecord, Record, SentRecord, StableRecord
 from consensus.view_change import NewView, ViewChange
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 def replay(r: Replica, records: list[Record], executed: Seq) -> None:
     epoch = r.validators.epoch
     for record in records:
+        if isinstance(record, EpochRecord):
+            if record.validators.epoch < epoch:
+                old = replace(r.config, validators=record.validators, index=record.index)
+                r.epochs.remember(old, record.final)
+            continue
         if _epoch_of(record) != epoch:
             continue  # written in an earlier epoch: nothing in it binds this one
         if isinstance(record, StableRecord):
@@ -51,6 +57,8 @@ def replay(r: Replica, records: list[Record], executed: Seq) -> None:
 
 
 def _epoch_of(record: Record) -> int:
+    if isinstance(record, EpochRecord):
+        return record.validators.epoch
     if isinstance(record, StableRecord):
         return record.certificate.epoch
     if isinstance(record, PreparedRecord):

@@ -104,13 +104,15 @@ class SimApp:
     ) -> tuple[Digest, ValidatorSet | None]:
         if seq != self.executed + 1:
             self.errors.append(f"executed seq {seq} after {self.executed}")
+        # A governance transaction takes effect once, even if a block repeats it.
+        repeat = payload in self.payloads.values()
         root = digest(TAG_SIM_STATE, self.roots[self.executed] + d)
         self.executed = seq
         self.log[seq] = d
         self.payloads[seq] = payload
         self.roots[seq] = root
         change = None
-        if payload is not None and payload.startswith(RECONFIGURE):
+        if payload is not None and payload.startswith(RECONFIGURE) and not repeat:
             change = ValidatorSet(Epoch(self.validators.epoch + 1), self.validators.keys)
             self._install(seq, change)
         return root, change

@@ -161,11 +161,11 @@ def run(schedule: Schedule) -> Outcome:
         node = sim.nodes[index]
         if not isinstance(node, HonestNode):
             return
-        epoch = node.replica.validators.epoch  # reconfiguration keeps the keys
-        try:
-            verify_commit_certificate(
-                effect.certificate, ValidatorSet(epoch, keys), CHAIN, verifier
-            )
+        cert = effect.certificate
+        if cert.epoch > node.replica.validators.epoch:
+            outcome.violations.append(f"node {index} delivered seq {effect.seq} of a future epoch")
+        try:  # reconfiguration keeps the keys, so each epoch's set is known
+            verify_commit_certificate(cert, ValidatorSet(cert.epoch, keys), CHAIN, verifier)
         except InvalidCertificate as exc:
             outcome.violations.append(f"node {index} delivered seq {effect.seq}: {exc}")
 

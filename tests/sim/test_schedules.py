@@ -120,6 +120,45 @@ def test_new_primary_pre_prepares_arriving_before_its_new_view_are_kept() -> Non
     check([schedule])
 
 
+def test_regression_n4_seed71519_final_checkpoint_lost_in_a_restart() -> None:
+    """Found by the soak at seed 71519: the honest replicas that had switched epochs
+    crashed and restarted, forgot the old epoch's final checkpoint, and so could not
+    help the replica left behind; with one Byzantine replica the new epoch needed it.
+    The final checkpoint of each epoch left is now persisted (EpochRecord)."""
+    generated = make_schedule(71519, 4)
+    schedule = Schedule(
+        seed=71519,
+        n=4,
+        byzantine={1: "fabricate"},
+        links=Links(min_delay=1, max_delay=20, drop_ppm=50_000, dup_ppm=50_000),
+        faults=Faults(2400, [], [Crash(0, 648, 1906), Crash(2, 874, 1775)]),
+        proposals=generated.proposals,
+        checkpoint_interval=generated.checkpoint_interval,
+        window=8,
+    )
+    assert any(p.startswith(RECONFIGURE) for _, p in schedule.proposals)
+    check([schedule])
+
+
+def test_replica_two_epochs_behind_catches_up() -> None:
+    """Two validator-set changes while replica 3 is down: on restart it must step
+    through both epochs (final checkpoint of each, state transfer, switch)."""
+    plan = proposals(16, gap=150) + [(200, RECONFIGURE + b":a"), (1300, RECONFIGURE + b":b")]
+    schedule = Schedule(
+        seed=21,
+        n=4,
+        byzantine={},
+        links=Links(1, 10),
+        faults=Faults(2600, [], [Crash(3, 100, 2500)]),
+        proposals=sorted(plan),
+        checkpoint_interval=2,
+        window=4,
+    )
+    outcome = run(schedule)
+    assert outcome.violations == []
+    assert outcome.transfers >= 2
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [4, 7])
 def test_byzantine_primary_of_each_kind(kind: str, n: int) -> None:

@@ -145,3 +145,34 @@ def test_old_epoch_messages_other_than_status_are_dropped() -> None:
     )
     with pytest.raises(InvalidMessage):
         r.on_message(bad)
+
+
+def test_final_checkpoints_survive_a_restart_and_help_laggards() -> None:
+    from consensus.crypto import StubSigner, StubVerifier
+    from consensus.records import EpochRecord, decode_record, encode_record
+    from consensus.simnet import valid_payload
+
+    replicas = [replica(4, i, checkpoint_interval=2, window=2) for i in range(4)]
+    net = Loopback(replicas)
+    net.run(0, replicas[0].propose(b"tx:a"))
+    for r in replicas:
+        net.run(r.me, r.schedule_validators(Seq(1), next_set(4)))
+    assert replicas[1].validators.epoch == 1
+    records = [rec for rec in replicas[1].epochs.previous.values()]
+    assert [final.seq for _, final in records] == [4]
+    epoch_record = EpochRecord(
+        validators(4), replicas[1].epochs.previous[0][0].index, records[0][1]
+    )
+    assert decode_record(encode_record(epoch_record)) == epoch_record
+    cfg = replicas[1].config
+    again = Replica.restore(
+        cfg,
+        StubSigner(cfg.validators.key(1)),
+        StubVerifier(),
+        valid_payload,
+        [epoch_record],
+        Seq(4),
+    )
+    status = signed(4, 3, Status(View(0), True, Seq(0), Seq(1)), epoch=0)
+    (proof,) = bodies(again.on_message(status), CheckpointProof)
+    assert proof.cert == records[0][1]
