@@ -16,6 +16,10 @@ checks):
   iteration yields keys `<= start`. An iterator sees the store as it was when it
   yielded its first item (LevelDB's implicit snapshot; the model copies the range).
 - After `close()` every call raises `StorageError`.
+- `snapshot()` returns a read-only view (`get`, `iterate`) of the store as it was at
+  the call, unaffected by later writes, until the snapshot's `close()` (LevelDB's
+  `db.snapshot()`; the model copies). Several reads then agree with each other, e.g.
+  a state snapshot served chunk by chunk while blocks keep committing.
 
 Errors: `StorageError` (I/O, misuse, database locked) and `StorageCorrupt` (the data
 on disk is damaged: halt loudly). They are rooted at `Exception` for now; the node
@@ -25,14 +29,18 @@ team re-parents them under `NodeError`.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
 __all__ = [
+    "KVReader",
+    "KVSnapshot",
     "KVStore",
+    "LevelDBSnapshot",
     "LevelDBStore",
+    "MemorySnapshot",
     "MemoryStore",
     "StorageCorrupt",
     "StorageError",
@@ -94,6 +102,22 @@ class WriteBatch:
 
     def clear(self) -> None:
         self._ops.clear()
+
+
+class KVReader(Protocol):
+    """The read half of a store: what a snapshot offers."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def iterate(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]: ...
+
+
+class KVSnapshot(KVReader, Protocol):
+    """A consistent read-only view of a store at one instant; `close()` releases it."""
+
+    def close(self) -> None: ...
 
 
 class KVStore(Protocol):
@@ -158,22 +182,13 @@ class MemoryStore:
         self, prefix: bytes, start: bytes | None, reverse: bool
     ) -> Iterator[tuple[bytes, bytes]]:
         self._check_open()
-        keys = self._keys
-        lo = bisect.bisect_left(keys, prefix)
-        upper = prefix_upper_bound(prefix)
-        hi = len(keys) if upper is None else bisect.bisect_left(keys, upper)
-        if start is not None:
-            if reverse:
-                hi = min(hi, bisect.bisect_right(keys, start))
-            else:
-                lo = max(lo, bisect.bisect_left(keys, start))
         # Copy the range so that writes during iteration do not show (snapshot semantics).
-        selected = keys[lo:hi] if lo < hi else []
-        if reverse:
-            selected.reverse()
-        data = self._data
-        snapshot = [(k, data[k]) for k in selected]
-        yield from snapshot
+        yield from _sorted_range(self._keys, self._data, prefix, start, reverse)
+
+    def snapshot(self) -> MemorySnapshot:
+        """A read-only copy of the store as it is now (see `KVSnapshot`)."""
+        self._check_open()
+        return MemorySnapshot(dict(self._data), list(self._keys))
 
     def batch(self) -> WriteBatch:
         self._check_open()
@@ -212,6 +227,67 @@ class MemoryStore:
 
     def close(self) -> None:
         self._closed = True
+
+
+def _sorted_range(
+    keys: list[bytes], data: dict[bytes, bytes], prefix: bytes, start: bytes | None, reverse: bool
+) -> list[tuple[bytes, bytes]]:
+    """The items of `data` (sorted keys `keys`) that `iterate(prefix, start, reverse)` yields."""
+    lo = bisect.bisect_left(keys, prefix)
+    upper = prefix_upper_bound(prefix)
+    hi = len(keys) if upper is None else bisect.bisect_left(keys, upper)
+    if start is not None:
+        if reverse:
+            hi = min(hi, bisect.bisect_right(keys, start))
+        else:
+            lo = max(lo, bisect.bisect_left(keys, start))
+    selected = keys[lo:hi] if lo < hi else []
+    if reverse:
+        selected.reverse()
+    return [(k, data[k]) for k in selected]
+
+
+class MemorySnapshot:
+    """`MemoryStore.snapshot()`: a private copy, so later writes never show."""
+
+    def __init__(self, data: dict[bytes, bytes], keys: list[bytes]) -> None:
+        self._data = data
+        self._keys = keys
+        self._closed = False
+
+    def __enter__(self) -> MemorySnapshot:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the snapshot is closed")
+
+    def get(self, key: bytes) -> bytes | None:
+        self._check_open()
+        return self._data.get(key)
+
+    def iterate(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        self._check_open()
+        return self._iterate(prefix, start, reverse)
+
+    def _iterate(
+        self, prefix: bytes, start: bytes | None, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes]]:
+        for item in _sorted_range(self._keys, self._data, prefix, start, reverse):
+            self._check_open()
+            yield item
+
+    def close(self) -> None:
+        self._closed = True
+        self._data = {}
+        self._keys = []
 
 
 # ---------------------------------------------------------------- LevelDB
@@ -287,6 +363,26 @@ class LevelDBStore:
         self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         self._check_open()
+        return self._iterate_in(self._db, self._check_open, prefix, start, reverse)
+
+    def snapshot(self) -> LevelDBSnapshot:
+        """A consistent read-only view of the database as it is now (plyvel `db.snapshot()`)."""
+        self._check_open()
+        try:
+            snap = self._db.snapshot()
+        except self._plyvel.Error as exc:
+            raise self._wrap(exc, "snapshot") from exc
+        return LevelDBSnapshot(self, snap)
+
+    def _iterate_in(
+        self,
+        source: Any,
+        check: Callable[[], None],
+        prefix: bytes,
+        start: bytes | None,
+        reverse: bool,
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """`iterate` over `source`: the database itself or one of its snapshots."""
         # plyvel cannot combine `prefix=` with bounds, so the bounds are computed here:
         # keys in [lo, hi) where hi None means "to the end".
         lo = prefix
@@ -301,28 +397,32 @@ class LevelDBStore:
         if hi is not None and hi <= lo:
             return iter(())
         if reverse:
-            return self._iterate_reverse(lo, hi)
+            return self._iterate_reverse(source, check, lo, hi)
         kwargs: dict[str, Any] = {"start": lo}
         if hi is not None:
             kwargs["stop"] = hi
-        return self._iterate_forward(kwargs)
+        return self._iterate_forward(source, check, kwargs)
 
-    def _iterate_forward(self, kwargs: dict[str, Any]) -> Iterator[tuple[bytes, bytes]]:
-        self._check_open()
+    def _iterate_forward(
+        self, source: Any, check: Callable[[], None], kwargs: dict[str, Any]
+    ) -> Iterator[tuple[bytes, bytes]]:
+        check()
         try:
-            with self._db.iterator(**kwargs) as it:
+            with source.iterator(**kwargs) as it:
                 yield from it
         except self._plyvel.Error as exc:
             raise self._wrap(exc, "iteration") from exc
         except RuntimeError as exc:  # plyvel: database closed under a live iterator
             raise StorageError(f"iteration in {self.path} failed: {exc}") from exc
 
-    def _iterate_reverse(self, lo: bytes, hi: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+    def _iterate_reverse(
+        self, source: Any, check: Callable[[], None], lo: bytes, hi: bytes | None
+    ) -> Iterator[tuple[bytes, bytes]]:
         # A raw iterator, because plyvel's bounded reverse iterator drops the result when
         # the only key in range equals `start` (seen with plyvel 1.5.1).
-        self._check_open()
+        check()
         try:
-            it = self._db.raw_iterator()
+            it = source.raw_iterator()
             try:
                 if hi is None:
                     it.seek_to_last()
@@ -365,6 +465,52 @@ class LevelDBStore:
     def close(self) -> None:
         if not self._db.closed:
             self._db.close()
+
+
+class LevelDBSnapshot:
+    """`LevelDBStore.snapshot()`: reads see the database as of the snapshot's creation.
+
+    Release it with `close()` (or a `with` block): LevelDB keeps the versions a live
+    snapshot can see, so a forgotten snapshot holds disk space.
+    """
+
+    def __init__(self, store: LevelDBStore, snap: Any) -> None:
+        self._store = store
+        self._snap: Any = snap
+        self._closed = False
+
+    def __enter__(self) -> LevelDBSnapshot:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"the snapshot of {self._store.path} is closed")
+        self._store._check_open()
+
+    def get(self, key: bytes) -> bytes | None:
+        self._check_open()
+        try:
+            value: bytes | None = self._snap.get(key)
+        except self._store._plyvel.Error as exc:
+            raise self._store._wrap(exc, "snapshot read") from exc
+        return value
+
+    def iterate(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        self._check_open()
+        return self._store._iterate_in(self._snap, self._check_open, prefix, start, reverse)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if not self._store._db.closed:
+                self._snap.close()
 
 
 def _msg(exc: BaseException) -> str:
