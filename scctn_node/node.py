@@ -22,14 +22,15 @@ from hypercorn.trio import serve
 from genesis.document import load_genesis
 from primitives.keys import PrivateKey
 from scctn_node.api.app import create_app
-from scctn_node.chain.chain import Chain, validator_infos
+from scctn_node.chain.chain import Chain
 from scctn_node.chain.mempool import MempoolConfig
-from scctn_node.chain.producer import Sequencer
 from scctn_node.chain.store import ChainStore
 from scctn_node.config import Config
+from scctn_node.consensus_driver import ConsensusDriver
 from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore, passphrase_from_env_or_file
 from scctn_node.metrics import NodeMetrics
+from scctn_node.network import consensus_status, start_network
 from scctn_node.service import NodeService
 from scctn_node.storage.kv import LevelDBStore
 
@@ -53,14 +54,13 @@ def open_chain(config: Config, key: PrivateKey) -> Chain:
     genesis = load_genesis(config.genesis_path)
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = ChainStore(LevelDBStore(config.db_path))
-    producer = Sequencer(genesis.chain_id, key, validator_infos(genesis))
     mempool = MempoolConfig(
         max_txs=config.mempool.max_txs,
         max_per_account=config.mempool.max_per_account,
         nonce_window=config.mempool.nonce_window,
         max_tx_gas=genesis.params.max_tx_gas,
     )
-    return Chain(store, genesis, producer, key.public.raw, mempool)
+    return Chain(store, genesis, key.public.raw, mempool)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -117,12 +117,32 @@ async def run_node(
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(service.run)
+            network = await start_network(nursery, config, key, chain, service)
+            driver = ConsensusDriver(
+                chain,
+                key,
+                config.consensus,
+                network.transport,
+                block_interval_ms=config.chain.block_interval_ms,
+                empty_block_interval_ms=config.chain.empty_block_interval_ms,
+                on_commit=service.on_commit,
+                commit_lock=service.commit_lock,
+            )
+            network.attach(driver)
+            service.on_admitted.append(lambda items, from_peer: driver.wake())
+            service.consensus_status = lambda: consensus_status(driver, network)
+            await nursery.start(driver.run)
             await nursery.start(_serve, app, hc, shutdown)
             api_url = f"http://{host}:{port}"
             write_node_info(config, chain.chain_id, api_url)
             log.info(
                 "node started",
-                extra={"chain_id": chain.chain_id, "height": chain.height, "api": api_url},
+                extra={
+                    "chain_id": chain.chain_id,
+                    "height": chain.height,
+                    "api": api_url,
+                    "validators": len(chain.validators),
+                },
             )
             if on_started is not None:
                 on_started(api_url, chain)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,51 +100,42 @@ class NodeService:
         self.metrics = metrics
         self.block_interval = block_interval_ms / 1000
         self.empty_block_interval = empty_block_interval_ms / 1000
+        self.consensus_status: Callable[[], dict[str, Any]] = dict
         self.commit_lock = trio.Lock()
         self.admission = AdmissionLog(chain)
         self.subscribers = Subscribers()
-        self._txs_waiting = trio.Event()
+        # called with the (hash, bytes) of newly admitted transactions and whether they came
+        # from a peer: gossip (client transactions only), waking the proposer
+        self.on_admitted: list[Callable[[list[tuple[bytes, bytes]], bool], None]] = []
         self.last_commit_time = time.time()
         self.started_at = time.time()
         metrics.height.set(chain.height)
 
     # ------------------------------------------------------------- lifecycle
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Admission and housekeeping; blocks are produced by the consensus driver, which
+        calls `on_commit` for each one."""
         restored = self.chain.restore_mempool()
         if restored:
             log.info("restored %d pending transactions from disk", restored)
         self.metrics.mempool_size.set(len(self.chain.mempool))
         async with trio.open_nursery() as nursery:
             await nursery.start(self.admission.run)
-            nursery.start_soon(self._produce_loop)
+            nursery.start_soon(self._sweep_loop)
             task_status.started()
 
-    async def _produce_loop(self) -> None:
-        last = trio.current_time()
-        sweeps = 0
+    async def _sweep_loop(self) -> None:
         while True:
-            if not len(self.chain.mempool):
-                with trio.move_on_at(last + self.empty_block_interval):
-                    await self._txs_waiting.wait()
-                self._txs_waiting = trio.Event()
-            await trio.sleep_until(last + self.block_interval)
-            last = trio.current_time()
-            await self.produce_once()
-            sweeps += 1
-            if sweeps % 100 == 0:
-                self.chain.prune_mempool()
+            await trio.sleep(30)
+            dropped = self.chain.prune_mempool()
+            if dropped:
+                log.info("dropped %d expired transactions", len(dropped))
+                self.metrics.mempool_size.set(len(self.chain.mempool))
 
-    async def produce_once(self) -> Committed:
-        started = time.perf_counter()
-        async with self.commit_lock:
-            block = self.chain.build_block(int(time.time() * 1000))
-            cert = self.chain.producer.certify(block)
-            committed = await trio.to_thread.run_sync(self.chain.commit, block, cert)
-        self.chain.finish(committed)
+    async def on_commit(self, committed: Committed, seconds: float) -> None:
         self.last_commit_time = time.time()
-        self._record(committed, time.perf_counter() - started)
+        self._record(committed, seconds)
         self._publish(committed)
-        return committed
 
     def _record(self, committed: Committed, seconds: float) -> None:
         m = self.metrics
@@ -190,9 +181,10 @@ class NodeService:
                 out.append(exc)
         return out
 
-    async def submit(self, raws: Sequence[bytes]) -> list[SubmitResult]:
+    async def submit(self, raws: Sequence[bytes], *, from_peer: bool = False) -> list[SubmitResult]:
         """Admit transactions; returns one result per input, in order. Accepted ones are
-        durable when this returns."""
+        durable when this returns. Transactions from clients are handed to the
+        `on_admitted` hooks (gossip); those from peers are already being flooded."""
         decoded = await trio.to_thread.run_sync(self._decode_all, raws)
         results: list[SubmitResult] = []
         fresh: list[bytes] = []
@@ -213,8 +205,10 @@ class NodeService:
             if r.error is not None:
                 self.metrics.mempool_rejected.labels(r.error.code).inc()
         if fresh:
-            await self.admission.persist(self.chain.mempool.raw(fresh))
-            self._txs_waiting.set()
+            admitted_items = self.chain.mempool.raw(fresh)
+            await self.admission.persist(admitted_items)
+            for hook in self.on_admitted:
+                hook(admitted_items, from_peer)
         self.metrics.mempool_size.set(len(self.chain.mempool))
         return results
 
@@ -229,6 +223,7 @@ class NodeService:
             "genesis_hash": store.genesis_hash.hex(),
             "validator": self.chain.proposer_key.hex(),
             "validators": len(self.chain.validators),
+            "consensus": self.consensus_status(),
             "mempool_size": len(self.chain.mempool),
             "last_commit_age_ms": int((time.time() - self.last_commit_time) * 1000),
             "uptime_s": int(time.time() - self.started_at),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from consensus.certificates import CommitCertificate
 from primitives.keys import address_of, format_address
-from scctn_node.chain.block import Block, CommitCertificate, Header
+from scctn_node.chain.block import Block, Header
 from vm.ledger import AssetRecord
 from vm.ops.registry import OP_NAMES, Operation
 from vm.receipt import Event, Receipt
@@ -70,9 +71,11 @@ def certificate(c: CommitCertificate | None) -> dict[str, Any] | None:
     if c is None:
         return None
     return {
-        "height": c.height,
-        "block_hash": c.block_hash.hex(),
-        "votes": [{"validator": i, "signature": s.hex()} for i, s in c.votes],
+        "height": int(c.seq),
+        "view": int(c.view),
+        "epoch": int(c.epoch),
+        "digest": c.digest.hex(),
+        "votes": [{"validator": int(v.sender), "signature": v.signature.hex()} for v in c.votes],
     }
 
 

@@ -5,12 +5,16 @@ Wire forms (canonical msgpack):
     Header = [chain_id, height, prev_hash, time_ms, proposer(pubkey32), txs_root,
               state_root, validator_set_hash]
     Block  = [Header, [SignedTransaction...], last_commit: CommitCertificate | None]
-    CommitCertificate = [height, block_hash, [[validator_index, signature], ...]]
 
-`state_root` in the header of block h is the state root after block h-1 (agree, then
-execute); `last_commit` in block h certifies block h-1. The commit vote a validator signs
-is `len(tag) || tag || encode([chain_id, height, block_hash])` with tag
-`Tags.COMMIT_VOTE`.
+A block is the PBFT payload at sequence number `height`; `last_commit` is the PBFT commit
+certificate (2f+1 signed commits, see consensus/certificates.py) of sequence number
+height-1: it certifies `batch_digest(encoded block height-1)` (or the null-batch digest
+when that height was a null batch). `state_root` in the header of block h is the state
+root after block h-1 (agree, then execute).
+
+A block whose proposer is 32 zero bytes is a *filler*: the deterministic empty block
+every replica writes at a height where PBFT committed a null batch, or a block that did
+not fit the committed chain (see chain.Chain.block_for).
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from consensus.certificates import CommitCertificate
 from primitives import codec
 from primitives.errors import DecodeError
 from primitives.hashing import Digest, Tags, digest
-from primitives.keys import PrivateKey, verify
 from vm.tx import SignedTransaction
 
 MAX_BLOCK_BYTES = 16 * 1024 * 1024
+FILLER_PROPOSER = b"\x00" * 32
 
 
 def merkle_root(leaves: Sequence[bytes]) -> Digest:
@@ -52,65 +57,6 @@ class ValidatorInfo:
 
 def validator_set_hash(validators: Sequence[ValidatorInfo]) -> Digest:
     return digest(Tags.VALIDATOR_SET, codec.encode([[v.public_key, v.power] for v in validators]))
-
-
-def commit_vote_bytes(chain_id: str, height: int, block_hash: bytes) -> bytes:
-    tag = Tags.COMMIT_VOTE
-    return bytes((len(tag),)) + tag + codec.encode([chain_id, height, block_hash])
-
-
-@dataclass(frozen=True, slots=True)
-class CommitCertificate:
-    height: int
-    block_hash: bytes
-    votes: tuple[tuple[int, bytes], ...]
-
-    def to_wire(self) -> list[object]:
-        return [self.height, self.block_hash, [[i, s] for i, s in self.votes]]
-
-    @classmethod
-    def from_wire(cls, wire: object) -> CommitCertificate:
-        f = codec.expect_list(wire, 3, what="commit certificate")
-        votes = []
-        for v in codec.expect_seq(f[2], max_len=1024, what="votes"):
-            pair = codec.expect_list(v, 2, what="vote")
-            votes.append(
-                (
-                    codec.expect_int(pair[0], 0, 1023, what="validator index"),
-                    codec.expect_bytes(pair[1], 64, what="signature"),
-                )
-            )
-        return cls(
-            codec.expect_int(f[0], what="height"),
-            codec.expect_bytes(f[1], 32, what="block hash"),
-            tuple(votes),
-        )
-
-    @classmethod
-    def sign(
-        cls,
-        chain_id: str,
-        height: int,
-        block_hash: bytes,
-        signers: Sequence[tuple[int, PrivateKey]],
-    ) -> CommitCertificate:
-        message = commit_vote_bytes(chain_id, height, block_hash)
-        return cls(height, block_hash, tuple((i, k.sign(message)) for i, k in signers))
-
-    def verify(self, chain_id: str, validators: Sequence[ValidatorInfo]) -> bool:
-        """True when signatures of more than two thirds of the voting power back it."""
-        message = commit_vote_bytes(chain_id, self.height, self.block_hash)
-        total = sum(v.power for v in validators)
-        seen: set[int] = set()
-        power = 0
-        for index, sig in self.votes:
-            if index in seen or index >= len(validators):
-                return False
-            seen.add(index)
-            if not verify(validators[index].public_key, message, sig):
-                return False
-            power += validators[index].power
-        return power * 3 > total * 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,25 +1,45 @@
-"""The execution driver: build a block from the mempool, execute it in the VM, commit it.
+"""The execution driver: build block proposals from the mempool, turn what PBFT commits
+into blocks deterministically, execute them in the VM and commit them to the store.
 
-Synchronous and single-threaded by contract: the node calls `produce()` from one place
-at a time. Everything it writes goes through `ChainStore.commit_block` in one batch.
+Theory of operation. PBFT (consensus/) orders opaque payloads by sequence number; here
+a payload is an encoded block and sequence number = block height. Everything that
+decides what is written at a height depends only on what PBFT committed and on the
+committed chain, so every honest replica writes the same bytes:
+
+- `block_for(seq, digest, payload)` returns the committed block when it decodes and fits
+  the committed chain exactly (height = seq, parent hash, parent state root, validator
+  set, transactions root, a valid certificate of the parent's committed digest, time not
+  going backwards); otherwise, and for a null batch, the *filler*: an empty block built
+  only from the committed chain (proposer = zero key, no certificate). A Byzantine
+  primary can therefore waste a height, never fork the state.
+- `validate(payload)` is the cheap check a backup makes before preparing a proposal:
+  decoding, chain id, height not already committed, signatures of transactions it has
+  not seen (those in its mempool were checked at admission).
+
+Synchronous by contract: the node calls these from one task at a time; `commit` touches
+the store but not the mempool, so it may run in a worker thread (then call `finish`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from consensus import ValidatorSet, verify_commit_certificate
+from consensus.base import Epoch, batch_digest
+from consensus.certificates import CommitCertificate
+from consensus.errors import InvalidCertificate
 from genesis.document import GenesisDoc
+from primitives.errors import DecodeError
 from scctn_node.chain.block import (
+    FILLER_PROPOSER,
     Block,
-    CommitCertificate,
     Header,
     ValidatorInfo,
+    decode_block,
     merkle_root,
     validator_set_hash,
 )
 from scctn_node.chain.mempool import Mempool, MempoolConfig
-from scctn_node.chain.producer import BlockProducer
 from scctn_node.chain.store import ChainStore
 from scctn_node.errors import NodeError, StateCorrupt
 from vm import ledger
@@ -34,6 +54,10 @@ def validator_infos(doc: GenesisDoc) -> tuple[ValidatorInfo, ...]:
     return tuple(ValidatorInfo(v.name, v.public_key, v.power) for v in doc.validators)
 
 
+def consensus_validator_set(doc: GenesisDoc) -> ValidatorSet:
+    return ValidatorSet(epoch=Epoch(0), keys=tuple(v.public_key for v in doc.validators))
+
+
 @dataclass(frozen=True, slots=True)
 class Committed:
     block: Block
@@ -41,13 +65,16 @@ class Committed:
     certificate: CommitCertificate
     state_root: bytes
 
+    @property
+    def filler(self) -> bool:
+        return self.block.header.proposer == FILLER_PROPOSER
+
 
 class Chain:
     def __init__(
         self,
         store: ChainStore,
         genesis: GenesisDoc,
-        producer: BlockProducer,
         proposer_key: bytes,
         mempool_config: MempoolConfig,
     ) -> None:
@@ -55,17 +82,13 @@ class Chain:
         self.store = store
         self.genesis = genesis
         self.chain_id = genesis.chain_id
-        self.producer = producer
         self.proposer_key = proposer_key
         self.validators = validator_infos(genesis)
+        self.validator_set = consensus_validator_set(genesis)
         self.validator_set_hash = validator_set_hash(self.validators)
         self.mempool = Mempool(
             mempool_config, self.chain_id, self.committed_nonce, self.is_committed
         )
-        self._last_time_ms = 0
-        last = store.block(store.height)
-        if last is not None:
-            self._last_time_ms = last.header.time_ms
 
     def committed_nonce(self, address: bytes) -> int:
         return ledger.get_nonce(StateView(self.store.state), address)
@@ -76,6 +99,10 @@ class Chain:
     @property
     def height(self) -> int:
         return self.store.height
+
+    def _last_time_ms(self) -> int:
+        last = self.store.block(self.store.height)
+        return self.genesis.genesis_time_ms if last is None else last.header.time_ms
 
     def restore_mempool(self) -> int:
         """Re-admit the persisted mempool after a restart (in nonce order per account);
@@ -105,25 +132,77 @@ class Chain:
             self.store.forget_mempool(stale)
         return restored
 
+    # ------------------------------------------------------------- proposing
     def build_block(self, now_ms: int) -> Block:
+        """A proposal for the next height from the mempool."""
         height = self.height + 1
         params = self.genesis.params
-        txs = self.mempool.select(params.max_block_txs, params.block_gas_limit, height)
-        return self._make_block(height, tuple(txs), now_ms)
+        txs = tuple(self.mempool.select(params.max_block_txs, params.block_gas_limit, height))
+        header = self._header(height, max(now_ms, self._last_time_ms()), self.proposer_key, txs)
+        return Block(header, txs, self.store.last_commit())
 
-    def _make_block(self, height: int, txs: tuple[SignedTransaction, ...], now_ms: int) -> Block:
-        time_ms = max(now_ms, self._last_time_ms)
-        header = Header(
+    def _header(
+        self, height: int, time_ms: int, proposer: bytes, txs: tuple[SignedTransaction, ...]
+    ) -> Header:
+        return Header(
             chain_id=self.chain_id,
             height=height,
             prev_hash=self.store.last_block_hash,
             time_ms=time_ms,
-            proposer=self.proposer_key,
+            proposer=proposer,
             txs_root=merkle_root([t.hash for t in txs]),
             state_root=self.store.state_root,
             validator_set_hash=self.validator_set_hash,
         )
-        return Block(header, txs, self.store.last_commit())
+
+    def validate(self, payload: bytes) -> bool:
+        """A backup's check of a proposal before it prepares it (see the module doc)."""
+        try:
+            block = decode_block(payload)
+        except DecodeError:
+            return False
+        h = block.header
+        if h.chain_id != self.chain_id or h.height <= self.height:
+            return False
+        if h.proposer not in {v.public_key for v in self.validators}:
+            return False
+        return all(t.hash in self.mempool or t.verify_signature() for t in block.txs)
+
+    # ------------------------------------------------------------- committing
+    def filler(self, height: int) -> Block:
+        return Block(self._header(height, self._last_time_ms(), FILLER_PROPOSER, ()), (), None)
+
+    def block_for(self, seq: int, payload: bytes | None) -> Block:
+        """The block to write at `seq` for what PBFT committed there (deterministic)."""
+        if payload is None:
+            return self.filler(seq)
+        try:
+            block = decode_block(payload)
+        except DecodeError:
+            return self.filler(seq)
+        return block if self._fits(block, seq) else self.filler(seq)
+
+    def _fits(self, block: Block, seq: int) -> bool:
+        h = block.header
+        expected = self._header(seq, h.time_ms, h.proposer, block.txs)
+        if h != expected or h.time_ms < self._last_time_ms() or h.proposer == FILLER_PROPOSER:
+            return False
+        if h.proposer not in {v.public_key for v in self.validators}:
+            return False
+        return self._parent_certified(block.last_commit, seq)
+
+    def _parent_certified(self, cert: CommitCertificate | None, seq: int) -> bool:
+        if seq == 1:
+            return cert is None
+        if cert is None or cert.seq != seq - 1:
+            return False
+        if cert.digest != self.store.certified_digest(seq - 1):
+            return False
+        try:
+            verify_commit_certificate(cert, self.validator_set, self.chain_id)
+        except InvalidCertificate:
+            return False
+        return True
 
     def execute(self, block: Block) -> tuple[list[Receipt], list[tuple[bytes, bytes | None]]]:
         state = StateView(self.store.state)
@@ -131,14 +210,17 @@ class Chain:
         receipts = execute_block(state, block.txs, ctx)
         return receipts, state.changes()
 
-    def commit(self, block: Block, certificate: CommitCertificate) -> Committed:
-        """Execute and persist a certified block. Touches the store, not the mempool, so
-        the node may run it in a worker thread; call `finish()` afterwards."""
-        if block.header.prev_hash != self.store.last_block_hash:
+    def commit(
+        self, block: Block, certificate: CommitCertificate, payload: bytes | None = None
+    ) -> Committed:
+        """Execute and persist a block that `block_for(seq, payload)` returned for a
+        committed certificate. Touches the store, not the mempool: may run in a worker
+        thread. `payload` is kept only when the block is a filler for a real payload."""
+        if block.header.prev_hash != self.store.last_block_hash or block.height != self.height + 1:
             raise StateCorrupt(f"block {block.height} does not extend the committed chain")
         receipts, changes = self.execute(block)
-        root = self.store.commit_block(block, receipts, changes, certificate)
-        self._last_time_ms = block.header.time_ms
+        original = payload if block.header.proposer == FILLER_PROPOSER else None
+        root = self.store.commit_block(block, receipts, changes, certificate, original)
         return Committed(block, receipts, certificate, root)
 
     def finish(self, committed: Committed) -> list[bytes]:
@@ -150,14 +232,6 @@ class Chain:
             self.store.forget_mempool(dropped)
         return dropped
 
-    def produce(self, now_ms: int) -> Committed:
-        """One round: build, certify, commit (synchronously; tests and tools)."""
-        block = self.build_block(now_ms)
-        certificate = self.producer.certify(block)
-        committed = self.commit(block, certificate)
-        self.finish(committed)
-        return committed
-
     def prune_mempool(self) -> list[bytes]:
         """A full sweep for expired transactions (the node runs it now and then)."""
         dropped = self.mempool.prune(self.height + 1)
@@ -165,6 +239,6 @@ class Chain:
             self.store.forget_mempool(dropped)
         return dropped
 
-    def replay_roots(self) -> Sequence[bytes]:
-        """State roots recorded per height (for checks and tools)."""
-        return [self.store.state_root_at(h) or b"" for h in range(1, self.height + 1)]
+
+def payload_digest(block: Block) -> bytes:
+    return batch_digest(block.encode())

@@ -1,48 +1,42 @@
-"""Re-execute a chain's blocks from genesis in a fresh in-memory store and check that
-every block links to its parent, carries the state root its parent produced, and carries
-a valid certificate of its parent. Used by tests and by operators to audit a node."""
+"""Re-execute a chain from genesis in a fresh in-memory store: every block must carry a
+valid PBFT commit certificate for its height, match what `Chain.block_for` accepts for
+the certified payload (the same rule every replica applies), and execution must
+reproduce the state roots. Used by tests and by operators to audit a node's data."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from consensus import verify_commit_certificate
+from consensus.base import batch_digest
+from consensus.certificates import CommitCertificate
+from consensus.errors import InvalidCertificate
 from genesis.document import GenesisDoc
-from scctn_node.chain.block import Block, CommitCertificate
-from scctn_node.chain.chain import validator_infos
+from scctn_node.chain.block import FILLER_PROPOSER, Block
+from scctn_node.chain.chain import Chain
+from scctn_node.chain.mempool import MempoolConfig
 from scctn_node.chain.store import ChainStore
 from scctn_node.errors import StateCorrupt
 from scctn_node.storage.kv import MemoryStore
-from vm.context import BlockContext
-from vm.executor import execute_block
-from vm.state import StateView
 
 
-def replay(genesis: GenesisDoc, blocks: Iterable[Block]) -> list[bytes]:
+def replay(genesis: GenesisDoc, blocks: Iterable[tuple[Block, CommitCertificate]]) -> list[bytes]:
     """State roots after each block, in order; raises StateCorrupt at the first mismatch."""
-    store = ChainStore(MemoryStore())
-    store.init_genesis(genesis)
-    validators = validator_infos(genesis)
+    chain = Chain(ChainStore(MemoryStore()), genesis, b"\x00" * 32, MempoolConfig())
     roots: list[bytes] = []
-    previous: Block | None = None
-    for block in blocks:
-        h = block.header
-        if h.height != store.height + 1 or h.prev_hash != store.last_block_hash:
-            raise StateCorrupt(f"block {h.height} does not extend height {store.height}")
-        if h.state_root != store.state_root:
-            raise StateCorrupt(f"block {h.height} carries a state root its parent did not produce")
-        if previous is not None:
-            cert = block.last_commit
-            if (
-                cert is None
-                or cert.block_hash != previous.hash
-                or not cert.verify(genesis.chain_id, validators)
-            ):
-                raise StateCorrupt(f"block {h.height} lacks a valid certificate of its parent")
-        state = StateView(store.state)
-        receipts = execute_block(
-            state, block.txs, BlockContext(genesis.chain_id, h.height, h.time_ms)
-        )
-        placeholder = CommitCertificate(h.height, block.hash, ())
-        roots.append(store.commit_block(block, receipts, state.changes(), placeholder))
-        previous = block
+    for block, cert in blocks:
+        h = block.height
+        try:
+            verify_commit_certificate(cert, chain.validator_set, genesis.chain_id)
+        except InvalidCertificate as exc:
+            raise StateCorrupt(f"block {h}: {exc}") from exc
+        if cert.seq != h:
+            raise StateCorrupt(f"block {h} carries the certificate of {cert.seq}")
+        filler = block.header.proposer == FILLER_PROPOSER
+        payload = None if filler else block.encode()
+        if not filler and cert.digest != batch_digest(payload):
+            raise StateCorrupt(f"block {h} is not the payload its certificate commits")
+        if chain.block_for(h, payload) != block:
+            raise StateCorrupt(f"block {h} is not what the committed payload yields")
+        roots.append(chain.commit(block, cert).state_root)
     return roots

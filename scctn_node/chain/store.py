@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from consensus.certificates import CommitCertificate
 from genesis.document import GenesisDoc
 from genesis.state import genesis_state
 from primitives import codec
 from primitives.hashing import Digest
-from scctn_node.chain.block import Block, CommitCertificate, Header, decode_block
+from scctn_node.chain.block import Block, Header, decode_block
 from scctn_node.errors import StateCorrupt
 from scctn_node.storage import schema
 from scctn_node.storage.kv import KVStore, WriteBatch
@@ -109,6 +110,7 @@ class ChainStore:
         receipts: Sequence[Receipt],
         changes: Sequence[tuple[bytes, bytes | None]],
         certificate: CommitCertificate,
+        original_payload: bytes | None = None,
     ) -> Digest:
         """Persist a committed, executed block atomically; returns the new state root."""
         if block.height != self.height + 1:
@@ -128,6 +130,9 @@ class ChainStore:
         batch.put(schema.meta_key("height"), schema.height_key(h))
         batch.put(schema.meta_key("last_block_hash"), block.hash)
         batch.put(schema.meta_key("last_commit"), codec.encode(certificate.to_wire()))
+        batch.put(schema.meta_key(f"digest/{h}"), certificate.digest)
+        if original_payload is not None:  # a filler written for a payload that did not fit
+            batch.put(schema.meta_key(f"payload/{h}"), original_payload)
         batch.put(schema.meta_key(f"root/{h}"), root)
         self._write_with_tree(batch)
         return root
@@ -204,13 +209,21 @@ class ChainStore:
         raw = self._meta("last_commit")
         return None if raw is None else CommitCertificate.from_wire(codec.decode(raw))
 
+    def original_payload(self, height: int) -> bytes | None:
+        """For a filler height: the committed payload that did not fit (None: null batch)."""
+        return self._meta(f"payload/{height}")
+
+    def certified_digest(self, height: int) -> bytes | None:
+        """The digest PBFT committed at `height` (of the block's bytes, or the null batch)."""
+        return self._meta(f"digest/{height}")
+
     def commit_of(self, height: int) -> CommitCertificate | None:
         """The certificate of block `height`: in block height+1, or the latest one."""
         nxt = self.block(height + 1)
         if nxt is not None:
             return nxt.last_commit
         last = self.last_commit()
-        return last if last is not None and last.height == height else None
+        return last if last is not None and last.seq == height else None
 
     def chain_id(self) -> str:
         raw = self._meta("chain_id")

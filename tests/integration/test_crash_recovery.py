@@ -13,7 +13,6 @@ import msgpack
 
 from genesis.document import load_genesis
 from primitives.keys import PrivateKey
-from scctn_node.chain.block import decode_block
 from scctn_node.chain.replay import replay
 from scctn_node.chain.store import ChainStore
 from scctn_node.storage.kv import LevelDBStore
@@ -109,10 +108,11 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path, node_factory: list[Nod
 
     store = ChainStore(LevelDBStore(home / "data" / "chain.db"))
     try:
-        blocks = [
-            decode_block(store.kv.get(b"b" + h.to_bytes(8, "big")) or b"")
-            for h in range(1, final_height + 1)
-        ]
-        assert replay(load_genesis(home / "genesis.json"), blocks) == expected_roots
+        pairs = []
+        for h in range(1, final_height + 1):
+            block, cert = store.block(h), store.commit_of(h)
+            assert block is not None and cert is not None
+            pairs.append((block, cert))
+        assert replay(load_genesis(home / "genesis.json"), pairs) == expected_roots
     finally:
         store.kv.close()

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from consensus import Replica, verify_commit_certificate
 from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
 from primitives.keys import PrivateKey
-from scctn_node.chain.chain import Chain, validator_infos
+from scctn_node.chain.chain import Chain, Committed
 from scctn_node.chain.mempool import MempoolConfig
-from scctn_node.chain.producer import Sequencer
 from scctn_node.chain.store import ChainStore
 from scctn_node.errors import MempoolFull, TransactionRejected
 from scctn_node.storage import schema
 from scctn_node.storage.kv import LevelDBStore
 from scctn_node.storage.proof import InvalidProof, verify_proof
+from tests.unit.chain.helpers import lone_replica, produce
 from vm import codes, ledger
 from vm.ops.transfer import Transfer
 from vm.state import StateView
@@ -39,9 +40,17 @@ def genesis() -> GenesisDoc:
 
 def open_chain(path: Path, **mempool: int) -> Chain:
     store = ChainStore(LevelDBStore(path))
-    doc = genesis()
-    seq = Sequencer(CHAIN, VALIDATOR, validator_infos(doc))
-    return Chain(store, doc, seq, VALIDATOR.public.raw, MempoolConfig(**mempool))
+    return Chain(store, genesis(), VALIDATOR.public.raw, MempoolConfig(**mempool))
+
+
+_REPLICAS: dict[int, Replica] = {}
+
+
+def produce_next(chain: Chain, now_ms: int) -> Committed:
+    """Propose and commit one block with the chain's lone PBFT replica (one per chain)."""
+    if id(chain) not in _REPLICAS:
+        _REPLICAS[id(chain)] = lone_replica(chain, VALIDATOR)
+    return produce(chain, _REPLICAS[id(chain)], now_ms)
 
 
 def transfer(nonce: int, amount: int = 10, chain: str = CHAIN) -> bytes:
@@ -65,10 +74,10 @@ def submit(chain: Chain, raw: bytes) -> bytes:
 def test_produce_commit_prove_and_reopen(tmp_path: Path) -> None:
     chain = open_chain(tmp_path / "db")
     hashes = [submit(chain, transfer(n)) for n in range(5)]
-    committed = chain.produce(1000)
+    committed = produce_next(chain, 1000)
     assert committed is not None and len(committed.block.txs) == 5
     assert all(r.code == codes.OK for r in committed.receipts)
-    assert committed.certificate.verify(CHAIN, chain.validators)
+    verify_commit_certificate(committed.certificate, chain.validator_set, CHAIN)
     root = chain.store.state_root
     key = ledger.balance_key(BOB.address(), "PTS")
     value = chain.store.state.get(key)
@@ -78,7 +87,7 @@ def test_produce_commit_prove_and_reopen(tmp_path: Path) -> None:
     absent = ledger.balance_key(BOB.address(), "NOPE")
     verify_proof(root, absent, None, chain.store.prove(absent))
     # the next block carries the previous root and the previous certificate
-    second = chain.produce(2000)
+    second = produce_next(chain, 2000)
     assert second is not None
     assert second.block.header.state_root == root
     assert second.block.last_commit == committed.certificate
@@ -100,7 +109,7 @@ def test_persisted_mempool_survives_restart(tmp_path: Path) -> None:
     chain.store.kv.close()  # "crash" before any block
     again = open_chain(tmp_path / "db")
     assert again.restore_mempool() == 3
-    committed = again.produce(5)
+    committed = produce_next(again, 5)
     assert committed is not None and [t.hash for t in committed.block.txs] == hashes
     assert list(again.store.persisted_mempool()) == []
     again.store.kv.close()
@@ -128,7 +137,7 @@ def test_admission_errors(tmp_path: Path) -> None:
     with pytest.raises(TransactionRejected) as exc:
         submit(chain, transfer(5000))
     assert exc.value.code == codes.NONCE_TOO_HIGH
-    chain.produce(1)
+    produce_next(chain, 1)
     with pytest.raises(TransactionRejected) as exc:
         submit(chain, transfer(0, amount=11))
     assert exc.value.code == codes.NONCE_TOO_LOW
@@ -145,7 +154,7 @@ def test_nonce_gap_is_refused_so_the_pool_always_drains(tmp_path: Path) -> None:
         submit(chain, transfer(n))
     with pytest.raises(MempoolFull):
         submit(chain, transfer(3))
-    committed = chain.produce(1)
+    committed = produce_next(chain, 1)
     assert len(committed.block.txs) == 3  # everything pooled was executable
     assert chain.mempool.next_nonce(ALICE.address()) == 3
     submit(chain, transfer(3))

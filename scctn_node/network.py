@@ -1,0 +1,310 @@
+"""The node's side of the p2p layer: consensus messages to validators, transaction
+gossip, and block sync, over `p2p.Node`.
+
+- Consensus sends never block the consensus driver: each validator has a bounded outbox
+  drained by its own task; when an outbox is full or a link is down the message is
+  dropped and counted, and PBFT's STATUS retransmission recovers it.
+- Transactions admitted through this node's API are gossiped in batches (one msgpack
+  array of raw transactions per gossip message); gossip received from peers is admitted
+  through the same path as the API, without gossiping it again (p2p floods it on).
+- Block sync serves *certified payloads*: for each height the committed payload bytes
+  (or nil for a null batch) and its PBFT commit certificate. A catching-up node checks
+  the certificate and then derives the block with the same deterministic rule as every
+  replica (`Chain.block_for`), so a peer cannot hand it a different block.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import msgpack
+import trio
+
+from consensus.base import batch_digest
+from consensus.certificates import CommitCertificate
+from p2p import (
+    Delivered,
+    MsgClass,
+    Node,
+    P2PConfig,
+    P2PError,
+    PeerDown,
+    PeerSpec,
+    PeerUp,
+    PrometheusMetrics,
+)
+from primitives import codec
+from primitives.errors import DecodeError
+from primitives.keys import PrivateKey
+from scctn_node.chain.block import FILLER_PROPOSER
+from scctn_node.chain.chain import Chain
+from scctn_node.config import Config, parse_peer
+from scctn_node.consensus_driver import ConsensusDriver, NoTransport, Transport
+from scctn_node.service import NodeService
+
+log = logging.getLogger("scctn.network")
+
+OUTBOX = 4_096
+GOSSIP_FLUSH_S = 0.02
+GOSSIP_MAX_BYTES = 512 * 1024
+SYNC_MAX_BYTES = 768 * 1024
+SYNC_MAX_BLOCKS = 256
+
+
+class P2PTransport:
+    """`consensus_driver.Transport` over p2p: validator index -> its public key."""
+
+    def __init__(self, node: Node, validator_keys: list[bytes], me: bytes) -> None:
+        self.node = node
+        self.keys = validator_keys
+        self.me = me
+        self._outboxes: dict[bytes, trio.MemorySendChannel[bytes]] = {}
+        self._receivers: dict[bytes, trio.MemoryReceiveChannel[bytes]] = {}
+        for key in validator_keys:
+            if key != me:
+                send, recv = trio.open_memory_channel[bytes](OUTBOX)
+                self._outboxes[key], self._receivers[key] = send, recv
+        self.dropped = 0
+
+    async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with trio.open_nursery() as nursery:
+            for key, recv in self._receivers.items():
+                nursery.start_soon(self._drain, key, recv)
+            task_status.started()
+
+    async def _drain(self, key: bytes, recv: trio.MemoryReceiveChannel[bytes]) -> None:
+        async for data in recv:
+            try:
+                await self.node.send(key, MsgClass.CONSENSUS, data)
+            except P2PError:
+                self.dropped += 1  # link down or reset: PBFT retransmits
+
+    def _queue(self, key: bytes, data: bytes) -> None:
+        try:
+            self._outboxes[key].send_nowait(data)
+        except trio.WouldBlock:
+            self.dropped += 1
+
+    async def send(self, to: int, data: bytes) -> None:
+        if 0 <= to < len(self.keys) and self.keys[to] != self.me:
+            self._queue(self.keys[to], data)
+
+    async def broadcast(self, data: bytes) -> None:
+        for key in self._outboxes:
+            self._queue(key, data)
+
+
+class TxGossip:
+    """Batches newly admitted transactions into gossip messages."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._wake = trio.Event()
+
+    def add(self, items: list[tuple[bytes, bytes]]) -> None:
+        for _, raw in items:
+            self._pending.append(raw)
+            self._size += len(raw)
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            await trio.sleep(GOSSIP_FLUSH_S)
+            pending, self._pending, self._size = self._pending, [], 0
+            batch: list[bytes] = []
+            size = 0
+            for raw in pending:
+                if batch and size + len(raw) > GOSSIP_MAX_BYTES:
+                    self.node.gossip(msgpack.packb(batch))
+                    batch, size = [], 0
+                batch.append(raw)
+                size += len(raw)
+            if batch:
+                self.node.gossip(msgpack.packb(batch))
+
+
+def decode_gossip(payload: bytes) -> list[bytes]:
+    try:
+        items = msgpack.unpackb(payload, raw=False, max_array_len=100_000)
+    except Exception:  # garbage from a peer: nothing to admit
+        return []
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, bytes)]
+
+
+# ------------------------------------------------------------------ block sync
+
+
+def sync_request(start: int, count: int) -> bytes:
+    return codec.encode(["blocks", start, count])
+
+
+def serve_sync(chain: Chain, request: bytes) -> bytes:
+    """Answer `["blocks", start, count]` with `[[payload | nil, certificate], ...]`."""
+    try:
+        f = codec.expect_list(codec.decode(request), 3, what="sync request")
+        if f[0] != "blocks":
+            raise DecodeError("unknown sync request")
+        start = codec.expect_int(f[1], 1, what="start")
+        count = codec.expect_int(f[2], 1, SYNC_MAX_BLOCKS, what="count")
+    except DecodeError:
+        return codec.encode([])
+    out: list[object] = []
+    size = 0
+    for height in range(start, min(start + count, chain.height + 1)):
+        block = chain.store.block(height)
+        cert = chain.store.commit_of(height)
+        if block is None or cert is None:
+            break
+        payload = (
+            chain.store.original_payload(height)
+            if block.header.proposer == FILLER_PROPOSER
+            else block.encode()
+        )
+        size += len(payload or b"") + 512
+        if out and size > SYNC_MAX_BYTES:
+            break
+        out.append([payload, cert.to_wire()])
+    return codec.encode(out)
+
+
+def parse_sync_answer(answer: bytes) -> list[tuple[bytes | None, CommitCertificate]]:
+    """Decode a sync answer; raises DecodeError for anything malformed."""
+    items = codec.expect_seq(codec.decode(answer), max_len=SYNC_MAX_BLOCKS, what="sync answer")
+    out = []
+    for item in items:
+        pair = codec.expect_list(item, 2, what="synced block")
+        payload = None if pair[0] is None else codec.expect_bytes(pair[0], what="payload")
+        cert = CommitCertificate.from_wire(pair[1])
+        if cert.digest != batch_digest(payload):
+            raise DecodeError("synced payload does not match its certificate")
+        out.append((payload, cert))
+    return out
+
+
+async def pump_events(
+    node: Node,
+    on_consensus: Callable[[bytes], bool],
+    on_gossip: Callable[[list[bytes]], Awaitable[None]],
+    on_peer: Callable[[bytes, bool], None],
+) -> None:
+    """Route p2p events to the consensus driver, the mempool and the status page."""
+    async with trio.open_nursery() as nursery:
+        limiter = trio.CapacityLimiter(4)
+
+        async def admit(raws: list[bytes]) -> None:
+            async with limiter:
+                await on_gossip(raws)
+
+        async for event in node.events:
+            if isinstance(event, Delivered):
+                if event.msg_class == MsgClass.CONSENSUS:
+                    on_consensus(event.payload)
+                elif event.msg_class == MsgClass.GOSSIP:
+                    raws = decode_gossip(event.payload)
+                    if raws:
+                        nursery.start_soon(admit, raws)
+            elif isinstance(event, PeerUp):
+                on_peer(event.peer, True)
+            elif isinstance(event, PeerDown):
+                on_peer(event.peer, False)
+
+
+class Network:
+    """What the node runs of the network: the p2p node (None for a lone validator), the
+    consensus transport, transaction gossip, and which peers are linked."""
+
+    def __init__(self, chain: Chain, node: Node | None, transport: P2PTransport | None) -> None:
+        self.chain = chain
+        self.node = node
+        self.p2p_transport = transport
+        self.linked: set[bytes] = set()
+        self.driver: ConsensusDriver | None = None
+
+    @property
+    def transport(self) -> Transport:
+        return self.p2p_transport if self.p2p_transport is not None else NoTransport()
+
+    def attach(self, driver: ConsensusDriver) -> None:
+        self.driver = driver
+
+    def on_peer(self, peer: bytes, up: bool) -> None:
+        (self.linked.add if up else self.linked.discard)(peer)
+        log.info("peer %s %s", peer.hex()[:16], "linked" if up else "down")
+
+    def on_consensus(self, data: bytes) -> bool:
+        return self.driver is not None and self.driver.deliver_message(data)
+
+
+async def start_network(
+    nursery: trio.Nursery, config: Config, key: PrivateKey, chain: Chain, service: NodeService
+) -> Network:
+    """Start p2p when the validator set has other members (or observers are configured)."""
+    others = [v.public_key for v in chain.validators if v.public_key != key.public.raw]
+    if not others and not config.p2p.peers:
+        return Network(chain, None, None)
+    specs = []
+    addressed = set()
+    for text in config.p2p.peers:
+        pub, host, port = parse_peer(text)
+        specs.append(PeerSpec(pub, host, port))
+        addressed.add(pub)
+    specs += [PeerSpec(pub) for pub in others if pub not in addressed]  # accept, cannot dial
+    observers = tuple(bytes.fromhex(o) for o in config.p2p.observers)
+
+    async def serve(peer: bytes, request: bytes) -> bytes:
+        return serve_sync(chain, request)
+
+    node = Node(
+        P2PConfig(
+            identity=key,
+            chain_id=chain.chain_id,
+            listen_host=config.p2p.host,
+            listen_port=config.p2p.port,
+            peers=tuple(specs),
+            observers=observers,
+        ),
+        request_handler=serve,
+        metrics=PrometheusMetrics(service.metrics.registry),
+    )
+    await nursery.start(node.run)
+    transport = P2PTransport(node, [v.public_key for v in chain.validators], key.public.raw)
+    await nursery.start(transport.run)
+    network = Network(chain, node, transport)
+    gossip = TxGossip(node)
+    nursery.start_soon(gossip.run)
+    service.on_admitted.append(lambda items, from_peer: None if from_peer else gossip.add(items))
+
+    async def admit(raws: list[bytes]) -> None:
+        await service.submit(raws, from_peer=True)
+
+    nursery.start_soon(pump_events, node, network.on_consensus, admit, network.on_peer)
+    return network
+
+
+def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, object]:
+    r = driver.replica
+    keys = [v.public_key for v in driver.chain.validators]
+    me = keys[int(r.config.index)]
+    missing = [
+        v.name
+        for v in driver.chain.validators
+        if v.public_key != me and network.node is not None and v.public_key not in network.linked
+    ]
+    return {
+        "view": int(r.view),
+        "primary": driver.chain.validators[int(r.primary)].name,
+        "is_primary": r.is_primary,
+        "view_change_in_progress": not r.active,
+        "stable_checkpoint": int(r.low),
+        "delivered": int(r.delivered),
+        "validators_not_linked": missing,
+        "invalid_messages": driver.invalid_messages,
+        "state_transfer_requests": driver.state_transfer_requests,
+    }
