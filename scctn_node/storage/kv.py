@@ -229,10 +229,10 @@ class MemoryStore:
         self._closed = True
 
 
-def _sorted_range(
-    keys: list[bytes], data: dict[bytes, bytes], prefix: bytes, start: bytes | None, reverse: bool
-) -> list[tuple[bytes, bytes]]:
-    """The items of `data` (sorted keys `keys`) that `iterate(prefix, start, reverse)` yields."""
+def _range_bounds(
+    keys: list[bytes], prefix: bytes, start: bytes | None, reverse: bool
+) -> tuple[int, int]:
+    """Indexes [lo, hi) of the sorted `keys` that `iterate(prefix, start, reverse)` covers."""
     lo = bisect.bisect_left(keys, prefix)
     upper = prefix_upper_bound(prefix)
     hi = len(keys) if upper is None else bisect.bisect_left(keys, upper)
@@ -241,7 +241,15 @@ def _sorted_range(
             hi = min(hi, bisect.bisect_right(keys, start))
         else:
             lo = max(lo, bisect.bisect_left(keys, start))
-    selected = keys[lo:hi] if lo < hi else []
+    return lo, max(lo, hi)
+
+
+def _sorted_range(
+    keys: list[bytes], data: dict[bytes, bytes], prefix: bytes, start: bytes | None, reverse: bool
+) -> list[tuple[bytes, bytes]]:
+    """The items of `data` (sorted keys `keys`) that `iterate(prefix, start, reverse)` yields."""
+    lo, hi = _range_bounds(keys, prefix, start, reverse)
+    selected = keys[lo:hi]
     if reverse:
         selected.reverse()
     return [(k, data[k]) for k in selected]
@@ -280,9 +288,13 @@ class MemorySnapshot:
     def _iterate(
         self, prefix: bytes, start: bytes | None, reverse: bool
     ) -> Iterator[tuple[bytes, bytes]]:
-        for item in _sorted_range(self._keys, self._data, prefix, start, reverse):
+        # The copy never changes, so the range is walked lazily (no per-call copy).
+        keys, data = self._keys, self._data
+        lo, hi = _range_bounds(keys, prefix, start, reverse)
+        indexes = range(hi - 1, lo - 1, -1) if reverse else range(lo, hi)
+        for i in indexes:
             self._check_open()
-            yield item
+            yield keys[i], data[keys[i]]
 
     def close(self) -> None:
         self._closed = True
