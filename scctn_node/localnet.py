@@ -1,27 +1,59 @@
-"""A local development network: one validator, demo accounts with funded point types.
+"""Node homes: one validator's home (`scctn init`), and a local development network of N
+validators with demo accounts and funded point types (`scctn localnet`).
 
-Everything lives in one home directory (default `./localnet-data`). The demo keys are
-encrypted with the passphrase in `<home>/passphrase.txt` ("localnet"): this is a
-throwaway development network, never a place for real keys.
+Layout of a localnet home (default `./localnet-data`):
+
+    <home>/localnet.json   the manifest: chain id, and per node its directory, moniker,
+                           public key, API URL and p2p address (written last: a home
+                           without it is incomplete)
+    <home>/genesis.json    the one genesis, with every validator (each node holds a copy)
+    <home>/passphrase.txt  "localnet": the passphrase of every key below
+    <home>/keys/           the demo accounts alice, bob, carol, shop
+    <home>/config.toml     client settings only, so `scctn tx ... --home <home>` finds the
+                           demo keys, their passphrase and node0's API; nothing runs here
+    <home>/node.json       while `scctn localnet` runs: the launcher's pid and node0's API
+    <home>/node<i>/        a complete, self-contained node home: config.toml, genesis.json,
+                           passphrase.txt, keys/validator.json, data/, node.log, node.json
+
+Node i listens for its API on `api_port + i` and for p2p on `p2p_port + i`, and lists
+every other node as a peer (`<public key>@host:port`; its own key is left out). For
+docker-compose (`compose=True`) every node listens on 0.0.0.0 at the default ports inside
+its own container and reaches the others by service name `validator<i>`.
+
+Every key is encrypted with the passphrase "localnet" under the fast KDF: this is a
+throwaway development network, never a place for real keys. A home written before
+localnets had several validators (one flat home, `config.toml` and `keys/validator.json`
+at the top) is still recognised and runs as it is.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from genesis import builder
 from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
 from primitives.keys import parse_address
 from scctn_node.config import CONFIG_FILE, Config, default_config
+from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore
 
 LOCALNET_CHAIN_ID = "scctn-localnet"
 LOCALNET_PASSPHRASE = "localnet"
 PASSPHRASE_FILE = "passphrase.txt"
+MANIFEST_FILE = "localnet.json"
 DEMO_ACCOUNTS = ("alice", "bob", "carol", "shop")
+DEFAULT_API_PORT = 26657
+DEFAULT_P2P_PORT = 26756
+COMPOSE_SERVICE = "validator{i}"  # docker-compose.yml names its services this way
+COMPOSE_API_PORT = 26657  # inside each container (the Dockerfile's EXPOSE and HEALTHCHECK)
+COMPOSE_P2P_PORT = 26656
+LOCALNET_EMPTY_BLOCK_MS = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +79,29 @@ DEMO_POINTS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LocalNode:
+    """One node of a localnet as the manifest records it."""
+
+    name: str  # directory under the localnet home: node0, node1, ...
+    moniker: str  # validator name in genesis: validator-0, ...
+    public_key: str  # hex: validator key and p2p identity
+    api: str  # URL the API is reached at from the host
+    p2p: str  # host:port the other nodes dial
+
+
+@dataclass(frozen=True, slots=True)
+class Localnet:
+    home: Path
+    chain_id: str
+    nodes: tuple[LocalNode, ...]
+    compose: bool = False
+    legacy: bool = False  # one flat home from before multi-validator localnets
+
+    def node_home(self, node: LocalNode) -> Path:
+        return self.home if self.legacy else self.home / node.name
+
+
 def is_initialized(home: Path) -> bool:
     return (home / CONFIG_FILE).exists()
 
@@ -69,36 +124,52 @@ def init_home(
     genesis_extra: tuple[tuple[GenesisAsset, ...], tuple[GenesisBalance, ...]] = ((), ()),
     extra_keys: tuple[str, ...] = (),
     empty_block_interval_ms: int = 5_000,
+    genesis: GenesisDoc | None = None,
+    api_host: str = "127.0.0.1",
+    p2p_host: str = "127.0.0.1",
+    p2p_port: int = 26656,
+    peers: Sequence[str] = (),
 ) -> Config:
-    """Create config, keys and a one-validator genesis in `home`."""
+    """Create config, keys and genesis in `home`.
+
+    Without `genesis`, a one-validator genesis (this node) with `genesis_extra` is written;
+    with one, that document is used as it is (`chain_id` and `genesis_extra` are ignored).
+    A validator key already in `home/keys` (made with `scctn keys new validator`, so its
+    public key could go into a shared genesis first) is kept; otherwise one is created.
+    """
     home.mkdir(parents=True, exist_ok=True)
     config = default_config(
         home,
         node={"moniker": moniker, "passphrase_file": passphrase_file},
-        api={"port": api_port},
+        api={"host": api_host, "port": api_port},
+        p2p={"host": p2p_host, "port": p2p_port, "peers": list(peers)},
         chain={"empty_block_interval_ms": empty_block_interval_ms},
     )
     keys = Keystore(config.keys_dir)
-    validator = keys.create(config.node.validator_key, passphrase, fast=fast_kdf)
+    if (config.keys_dir / f"{config.node.validator_key}.json").exists():
+        keys.load(config.node.validator_key, passphrase)  # wrong passphrase: fail now
+        validator = keys.show(config.node.validator_key)
+    else:
+        validator = keys.create(config.node.validator_key, passphrase, fast=fast_kdf)
     for name in extra_keys:
         keys.create(name, passphrase, fast=fast_kdf)
-    genesis = GenesisDoc(
-        chain_id=chain_id,
-        genesis_time_ms=int(time.time() * 1000),
-        validators=(GenesisValidator(moniker, bytes.fromhex(validator.public_key)),),
-        assets=genesis_extra[0],
-        balances=genesis_extra[1],
-    )
+    if genesis is None:
+        genesis = GenesisDoc(
+            chain_id=chain_id,
+            genesis_time_ms=int(time.time() * 1000),
+            validators=(GenesisValidator(moniker, bytes.fromhex(validator.public_key)),),
+            assets=genesis_extra[0],
+            balances=genesis_extra[1],
+        )
     genesis.save(config.genesis_path)
     (home / CONFIG_FILE).write_text(config.to_toml())
     return config
 
 
-def create_localnet(home: Path, api_port: int) -> Config:
-    write_home = home
-    write_home.mkdir(parents=True, exist_ok=True)
-    write_private(home / PASSPHRASE_FILE, LOCALNET_PASSPHRASE + "\n")
-    keys = Keystore(home / "keys")
+def demo_genesis_parts(
+    keys: Keystore,
+) -> tuple[tuple[GenesisAsset, ...], tuple[GenesisBalance, ...]]:
+    """Create the demo account keys in `keys`; the demo point types and their grants."""
     addresses = {}
     for name in DEMO_ACCOUNTS:
         addresses[name] = parse_address(keys.create(name, LOCALNET_PASSPHRASE, fast=True).address)
@@ -110,6 +181,18 @@ def create_localnet(home: Path, api_port: int) -> Config:
         for p in DEMO_POINTS
         for who, amount in p.grants
     )
+    return assets, balances
+
+
+def create_localnet(home: Path, api_port: int) -> Config:
+    """A one-validator localnet in one flat home (demo keys next to the validator key).
+
+    Tests use it for a quick single node; `scctn localnet` writes the multi-node layout
+    (`create_network`), which also runs with one validator.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    write_private(home / PASSPHRASE_FILE, LOCALNET_PASSPHRASE + "\n")
+    parts = demo_genesis_parts(Keystore(home / "keys"))
     return init_home(
         home,
         chain_id=LOCALNET_CHAIN_ID,
@@ -118,11 +201,176 @@ def create_localnet(home: Path, api_port: int) -> Config:
         api_port=api_port,
         passphrase_file=PASSPHRASE_FILE,
         fast_kdf=True,
-        genesis_extra=(assets, balances),
-        empty_block_interval_ms=2_000,
+        genesis_extra=parts,
+        empty_block_interval_ms=LOCALNET_EMPTY_BLOCK_MS,
     )
 
 
+def _addresses(i: int, api_port: int, p2p_port: int, compose: bool) -> tuple[str, int, str, int]:
+    """(API host, API port, p2p host others dial, p2p port) of node i."""
+    if compose:
+        return "0.0.0.0", COMPOSE_API_PORT, COMPOSE_SERVICE.format(i=i), COMPOSE_P2P_PORT
+    return "127.0.0.1", api_port + i, "127.0.0.1", p2p_port + i
+
+
+def create_network(
+    home: Path,
+    validators: int,
+    *,
+    api_port: int = DEFAULT_API_PORT,
+    p2p_port: int = DEFAULT_P2P_PORT,
+    compose: bool = False,
+) -> Localnet:
+    """Write a localnet of `validators` nodes under `home` (see the module docstring).
+
+    With `compose=True` the API URLs in the manifest are the host ports docker-compose.yml
+    publishes (api_port + i on 127.0.0.1).
+    """
+    if compose:
+        api_port = DEFAULT_API_PORT  # the host ports docker-compose.yml publishes
+    if validators < 1:
+        raise ConfigError("--validators must be at least 1", code="invalid_argument")
+    if (home / MANIFEST_FILE).exists() or is_initialized(home):
+        raise ConfigError(f"{home} already holds a localnet", code="already_initialized")
+    home.mkdir(parents=True, exist_ok=True)
+    write_private(home / PASSPHRASE_FILE, LOCALNET_PASSPHRASE + "\n")
+    names = [f"node{i}" for i in range(validators)]
+    public_keys = [
+        Keystore(home / name / "keys").create("validator", LOCALNET_PASSPHRASE, fast=True)
+        for name in names
+    ]
+    doc = builder.new_draft(LOCALNET_CHAIN_ID, int(time.time() * 1000))
+    for i, info in enumerate(public_keys):
+        doc = builder.add_validator(doc, f"validator-{i}", bytes.fromhex(info.public_key))
+    assets, balances = demo_genesis_parts(Keystore(home / "keys"))
+    for asset in assets:
+        doc = builder.add_asset(doc, asset)
+    for balance in balances:
+        doc = builder.add_balance(doc, balance)
+    doc = builder.finalize(doc)
+    doc.save(home / "genesis.json")
+    nodes = []
+    addrs = [_addresses(i, api_port, p2p_port, compose) for i in range(validators)]
+    for i, name in enumerate(names):
+        api_host, api_p, _, p2p_p = addrs[i]
+        peers = [
+            f"{public_keys[j].public_key}@{addrs[j][2]}:{addrs[j][3]}"
+            for j in range(validators)
+            if j != i
+        ]
+        node_home = home / name
+        write_private(node_home / PASSPHRASE_FILE, LOCALNET_PASSPHRASE + "\n")
+        init_home(
+            node_home,
+            chain_id=doc.chain_id,
+            passphrase=LOCALNET_PASSPHRASE,
+            moniker=f"validator-{i}",
+            api_host=api_host,
+            api_port=api_p,
+            p2p_host="0.0.0.0" if compose else "127.0.0.1",
+            p2p_port=p2p_p,
+            peers=peers,
+            passphrase_file=PASSPHRASE_FILE,
+            fast_kdf=True,
+            genesis=doc,
+            empty_block_interval_ms=LOCALNET_EMPTY_BLOCK_MS,
+        )
+        reach = f"http://127.0.0.1:{api_port + i}" if compose else f"http://{api_host}:{api_p}"
+        nodes.append(
+            LocalNode(
+                name, f"validator-{i}", public_keys[i].public_key, reach, f"{addrs[i][2]}:{p2p_p}"
+            )
+        )
+    # Client settings for `scctn tx/query/status --home <home>`: node0's API, the passphrase.
+    client = default_config(
+        home,
+        node={"moniker": "localnet-client", "passphrase_file": PASSPHRASE_FILE},
+        api={"port": api_port},
+    )
+    (home / CONFIG_FILE).write_text(
+        "# Client settings for `scctn ... --home` on this localnet; the nodes live in node*/.\n"
+        + client.to_toml()
+    )
+    net = Localnet(home, doc.chain_id, tuple(nodes), compose)
+    _write_manifest(net)
+    return net
+
+
+def _write_manifest(net: Localnet) -> None:
+    data = {
+        "chain_id": net.chain_id,
+        "compose": net.compose,
+        "nodes": [
+            {
+                "name": n.name,
+                "moniker": n.moniker,
+                "public_key": n.public_key,
+                "api": n.api,
+                "p2p": n.p2p,
+            }
+            for n in net.nodes
+        ],
+    }
+    tmp = net.home / (MANIFEST_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, net.home / MANIFEST_FILE)
+
+
+def load_network(home: Path) -> Localnet | None:
+    """The localnet in `home`, None if there is none; ConfigError if it is incomplete."""
+    manifest = home / MANIFEST_FILE
+    if manifest.exists():
+        try:
+            data = json.loads(manifest.read_text())
+            nodes = tuple(
+                LocalNode(n["name"], n["moniker"], n["public_key"], n["api"], n["p2p"])
+                for n in data["nodes"]
+            )
+            return Localnet(home, data["chain_id"], nodes, bool(data.get("compose", False)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{manifest} is damaged ({exc!r}); start over with --reset",
+                code="localnet_incomplete",
+            ) from exc
+    if (home / "keys" / "validator.json").exists() and is_initialized(home):
+        return _legacy(home)
+    if (home / PASSPHRASE_FILE).exists():
+        raise ConfigError(
+            f"{home} holds an incomplete localnet (no {MANIFEST_FILE}); start over with --reset",
+            code="localnet_incomplete",
+        )
+    return None
+
+
+def _legacy(home: Path) -> Localnet:
+    from scctn_node.config import load_config
+
+    cfg = load_config(home, env={})
+    key = Keystore(cfg.keys_dir).show(cfg.node.validator_key)
+    node = LocalNode(
+        ".",
+        cfg.node.moniker,
+        key.public_key,
+        f"http://{cfg.api.host}:{cfg.api.port}",
+        f"{cfg.p2p.host}:{cfg.p2p.port}",
+    )
+    return Localnet(home, LOCALNET_CHAIN_ID, (node,), legacy=True)
+
+
+def looks_like_localnet(home: Path) -> bool:
+    return any((home / f).exists() for f in (MANIFEST_FILE, CONFIG_FILE, PASSPHRASE_FILE))
+
+
 def reset(home: Path) -> None:
-    if home.exists():
-        shutil.rmtree(home)
+    """Delete a localnet home; refuses a directory that does not look like one."""
+    if not home.exists():
+        return
+    if home.is_dir() and not any(home.iterdir()):
+        home.rmdir()
+        return
+    if not looks_like_localnet(home):
+        raise ConfigError(
+            f"refusing to delete {home}: it does not look like a localnet home",
+            code="not_a_localnet",
+        )
+    shutil.rmtree(home)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scctn_node.cli.bench import bench
+from scctn_node.cli.genesis_cmds import genesis_group
 from scctn_node.cli.keys import keys_group
 from scctn_node.cli.node_cmds import init, localnet, start
 from scctn_node.cli.query import query_group, status
@@ -17,7 +18,17 @@ def cli() -> None:
     """SCCTN node: a permissioned PBFT chain for alliance points, bridged to Ethereum."""
 
 
-for command in (init, start, localnet, keys_group, tx_group, query_group, status, bench):
+for command in (
+    init,
+    start,
+    localnet,
+    keys_group,
+    genesis_group,
+    tx_group,
+    query_group,
+    status,
+    bench,
+):
     cli.add_command(command)
 
 
