@@ -43,10 +43,13 @@ from consensus import (
     Send,
     SetTimer,
     TimerId,
+    verify_commit_certificate,
 )
 from consensus.base import Digest, ReplicaId, Seq, batch_digest
-from consensus.errors import ConsensusError
+from consensus.certificates import CommitCertificate
+from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.records import Record
+from primitives.errors import DecodeError
 from primitives.keys import PrivateKey
 from scctn_node.chain.chain import Chain, Committed
 from scctn_node.config import ConsensusSection
@@ -86,6 +89,22 @@ class _Timer:
 
 class _Wake:
     """Something changed (transactions arrived, a block committed): consider proposing."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Synced:
+    """Block sync reached `seq` (executed and stored): tell the replica."""
+
+    seq: int
+
+
+class BlockSource(Protocol):
+    """Where a catching-up node gets certified payloads: `(payload | None, certificate)`
+    for heights start.. (fewer when the peer has fewer), from some peer."""
+
+    async def fetch(
+        self, start: int, count: int
+    ) -> list[tuple[bytes | None, CommitCertificate]]: ...
 
 
 class ConsensusDriver:
@@ -130,7 +149,11 @@ class ConsensusDriver:
             if records
             else Replica(config, signer, verifier, chain.validate)
         )
-        send, self._inbox = trio.open_memory_channel[_Message | _Timer | _Wake](INBOX)
+        self.blocks: BlockSource | None = None
+        self._sync_target = 0
+        self._syncing = False
+        self._nursery: trio.Nursery | None = None
+        send, self._inbox = trio.open_memory_channel[_Message | _Timer | _Wake | _Synced](INBOX)
         self._send = send
         self._timers: dict[int, tuple[float, TimerId]] = {}
         self._timers_changed = trio.Event()
@@ -138,6 +161,7 @@ class ConsensusDriver:
         self._proposed_view = -1
         self._last_block_at = trio.current_time() if _in_trio() else 0.0
         self.invalid_messages = 0
+        self.view_changes = 0
         self.state_transfer_requests = 0
 
     # ---------------------------------------------------------------- inputs
@@ -160,6 +184,7 @@ class ConsensusDriver:
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         self._last_block_at = trio.current_time()
         async with trio.open_nursery() as nursery:
+            self._nursery = nursery
             await self._apply(self.replica.start())
             nursery.start_soon(self._timer_loop)
             nursery.start_soon(self._tick_loop)
@@ -177,9 +202,15 @@ class ConsensusDriver:
                     continue
             elif isinstance(item, _Timer):
                 effects = self.replica.on_timer(item.timer)
+            elif isinstance(item, _Synced):
+                effects = self.replica.on_state_transferred(Seq(item.seq))
             else:
                 effects = self._maybe_propose()
+            view = self.replica.view
             await self._apply(effects)
+            if self.replica.view != view:
+                self.view_changes += 1
+                log.warning("view change: view %d -> %d", view, self.replica.view)
 
     async def _tick_loop(self) -> None:
         while True:
@@ -208,10 +239,13 @@ class ConsensusDriver:
         if self._proposed is not None and (
             self._proposed[0] <= height or r.view != self._proposed_view
         ):
+            # its height is taken (by it or by another block) or the view moved on: an
+            # outstanding candidate would keep the request timer running for nothing
             stale = self._proposed
             self._proposed = None
-            if stale[0] > height:  # our view moved on without it
-                return r.withdraw(stale[1])  # type: ignore[arg-type]
+            withdrawn = r.withdraw(Digest(stale[1]))
+            if withdrawn:
+                return withdrawn
         if self._proposed is not None or not r.active or r.delivered != height:
             return []
         now = trio.current_time()
@@ -268,16 +302,28 @@ class ConsensusDriver:
                 self._timers_changed.set()
         elif isinstance(effect, RequestStateTransfer):
             self.state_transfer_requests += 1
-            log.warning(
-                "a stable checkpoint at %d is ahead of this node (height %d): state transfer needed",
-                effect.certificate.seq,
-                self.chain.height,
-            )
+            self._sync_target = max(self._sync_target, int(effect.certificate.seq))
+            if not self._syncing and self._nursery is not None and self.blocks is not None:
+                self._syncing = True
+                log.info(
+                    "catching up from height %d to the stable checkpoint %d",
+                    self.chain.height,
+                    self._sync_target,
+                )
+                self._nursery.start_soon(self._sync, effect.certificate.state_root)
         elif isinstance(effect, EpochStarted):
             log.info(
                 "validator set epoch %d starts after %d", effect.validators.epoch, effect.start_seq
             )
         return []
+
+    async def _sync(self, target_root: bytes) -> None:
+        try:
+            await _sync_blocks(self, target_root)
+        finally:
+            self._syncing = False
+        log.info("caught up at height %d", self.chain.height)
+        await self._send.send(_Synced(self.chain.height))
 
     async def _deliver(self, d: Deliver) -> list[Effect]:
         if d.seq <= self.chain.height:
@@ -300,6 +346,37 @@ class ConsensusDriver:
         effects = self.replica.on_executed(d.seq, Digest(committed.state_root))
         self.wake()
         return effects
+
+
+async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
+    """Fetch, verify and execute certified blocks up to the sync target."""
+    chain = driver.chain
+    assert driver.blocks is not None
+    while chain.height < driver._sync_target:
+        try:
+            items = await driver.blocks.fetch(chain.height + 1, driver._sync_target - chain.height)
+        except (OSError, ConsensusError, DecodeError) as exc:
+            log.info("block sync: %s; retrying", exc)
+            items = []
+        if not items:
+            await trio.sleep(0.5)
+            continue
+        for payload, cert in items:
+            seq = chain.height + 1
+            try:
+                verify_commit_certificate(cert, chain.validator_set, chain.chain_id)
+            except InvalidCertificate as exc:
+                log.warning("block sync: a peer sent a bad certificate for %d: %s", seq, exc)
+                break
+            if cert.seq != seq:
+                break
+            block = chain.block_for(seq, payload)
+            async with driver.commit_lock:
+                committed = await trio.to_thread.run_sync(chain.commit, block, cert, payload)
+            chain.finish(committed)
+            await driver.on_commit(committed, 0.0)
+    if chain.height == driver._sync_target and chain.store.state_root != target_root:
+        raise ConsensusError("state after block sync differs from the certified checkpoint root")
 
 
 def _in_trio() -> bool:

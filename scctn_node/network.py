@@ -233,6 +233,24 @@ class Network:
 
     def attach(self, driver: ConsensusDriver) -> None:
         self.driver = driver
+        if self.node is not None:
+            driver.blocks = self
+
+    async def fetch(self, start: int, count: int) -> list[tuple[bytes | None, CommitCertificate]]:
+        """Certified payloads from a linked validator (tried in turn until one answers)."""
+        assert self.node is not None
+        for peer in sorted(self.linked):
+            try:
+                answer = await self.node.request(
+                    peer, sync_request(start, min(count, SYNC_MAX_BLOCKS)), 10.0
+                )
+                items = parse_sync_answer(answer)
+            except (P2PError, DecodeError) as exc:
+                log.info("block sync from %s failed: %s", peer.hex()[:16], exc)
+                continue
+            if items:
+                return items
+        return []
 
     def on_peer(self, peer: bytes, up: bool) -> None:
         (self.linked.add if up else self.linked.discard)(peer)
@@ -305,6 +323,7 @@ def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, obj
         "stable_checkpoint": int(r.low),
         "delivered": int(r.delivered),
         "validators_not_linked": missing,
+        "view_changes": driver.view_changes,
         "invalid_messages": driver.invalid_messages,
         "state_transfer_requests": driver.state_transfer_requests,
     }

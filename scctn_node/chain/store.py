@@ -129,7 +129,9 @@ class ChainStore:
         root = self.tree.apply(dict(changes), batch)
         batch.put(schema.meta_key("height"), schema.height_key(h))
         batch.put(schema.meta_key("last_block_hash"), block.hash)
-        batch.put(schema.meta_key("last_commit"), codec.encode(certificate.to_wire()))
+        encoded_cert = codec.encode(certificate.to_wire())
+        batch.put(schema.meta_key("last_commit"), encoded_cert)
+        batch.put(schema.meta_key(f"cert/{h}"), encoded_cert)
         batch.put(schema.meta_key(f"digest/{h}"), certificate.digest)
         if original_payload is not None:  # a filler written for a payload that did not fit
             batch.put(schema.meta_key(f"payload/{h}"), original_payload)
@@ -218,12 +220,10 @@ class ChainStore:
         return self._meta(f"digest/{height}")
 
     def commit_of(self, height: int) -> CommitCertificate | None:
-        """The certificate of block `height`: in block height+1, or the latest one."""
-        nxt = self.block(height + 1)
-        if nxt is not None:
-            return nxt.last_commit
-        last = self.last_commit()
-        return last if last is not None and last.seq == height else None
+        """The PBFT commit certificate this node holds for block `height` (every block
+        has one, fillers included; the next block may carry another valid one)."""
+        raw = self._meta(f"cert/{height}")
+        return None if raw is None else CommitCertificate.from_wire(codec.decode(raw))
 
     def chain_id(self) -> str:
         raw = self._meta("chain_id")
