@@ -32,7 +32,12 @@ from primitives.errors import DecodeError
 from primitives.hashing import DIGEST_SIZE
 from scctn_node.chain.block import Block, decode_block
 from scctn_node.statesync.errors import Codes, SnapshotError, SnapshotInvalid
-from scctn_node.statesync.format import SnapshotManifest, chunk_digest, decode_chunk
+from scctn_node.statesync.format import (
+    MAX_MANIFEST_BYTES,
+    SnapshotManifest,
+    chunk_digest,
+    decode_chunk,
+)
 from scctn_node.storage import schema
 from scctn_node.storage.kv import KVStore, WriteBatch
 from scctn_node.storage.schema import Prefix
@@ -131,7 +136,7 @@ def check_manifest(
 ) -> Block:
     """Everything about a manifest that can be checked before any chunk; returns its block."""
     try:  # a manifest built in-process gets the decoder's checks too
-        SnapshotManifest.from_wire(codec.decode(manifest.encode()))
+        SnapshotManifest.from_wire(codec.decode(manifest.encode(), max_size=MAX_MANIFEST_BYTES))
     except DecodeError as exc:
         raise SnapshotInvalid(f"malformed manifest: {exc}") from exc
     if manifest.chain_id != genesis.chain_id:

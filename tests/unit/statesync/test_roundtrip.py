@@ -20,6 +20,7 @@ from scctn_node.statesync import (
     make_snapshot,
 )
 from scctn_node.statesync.format import encode_chunk
+from scctn_node.storage import schema
 from scctn_node.storage.kv import KVStore, LevelDBStore, MemoryStore
 from scctn_node.storage.proof import InvalidProof, verify_proof
 from tests.unit.statesync.helpers import (
@@ -186,3 +187,15 @@ def test_any_state_chunks_within_bounds_and_round_trips(
     target = ChainStore(kv)
     assert target.state_root == source.state_root
     assert state_items(kv) == state_items(source.kv)
+
+
+def test_manifest_over_one_message_is_refused_at_the_source() -> None:
+    store = build_chain(MemoryStore(), blocks=1)
+    batch = store.kv.batch()  # a tip block that fills a p2p message by itself
+    batch.put(schema.block_key(store.height), b"\x00" * 1_000_000)
+    store.kv.write(batch)
+    with pytest.raises(SnapshotError) as exc:
+        make_snapshot(store)
+    assert exc.value.code == Codes.TOO_LARGE
+    with pytest.raises(SnapshotError):
+        SnapshotSource(store)

@@ -179,6 +179,7 @@ def test_lying_peer_with_keys_out_of_order_or_counts_off() -> None:
 def test_in_process_manifest_gets_the_decoder_checks() -> None:
     refused(Codes.MALFORMED, dataclasses.replace(MANIFEST, height=0), CHUNKS)
     refused(Codes.MALFORMED, dataclasses.replace(MANIFEST, chunk_bytes=1), CHUNKS)
+    refused(Codes.MALFORMED, dataclasses.replace(MANIFEST, block=b"\x00" * 1_000_000), CHUNKS)
 
 
 def test_a_store_holding_a_chain_is_refused_and_untouched() -> None:
