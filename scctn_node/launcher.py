@@ -5,8 +5,9 @@ Theory of operation:
    appended to `<node home>/node.log`). Each child gets its own session, so a Ctrl-C in
    the terminal reaches only the launcher, which then stops the children in order.
 2. The network is up when every node has written `<node home>/node.json` (its API URL),
-   answers `GET /health`, and reports through `GET /v1/status` a height of at least 2 and
-   above the first height it reported (so a restarted network must commit anew). A child
+   answers `GET /health`, and reports through `GET /v1/status` a height of at least 2,
+   and the highest height has grown since all first answered (so a restarted network
+   must commit anew; a node still catching up does not hold the others back). A child
    that exits before that fails the start.
 3. While up, a child that exits is reported on stderr with the tail of its log; the others
    keep running (a PBFT network of 3f+1 survives f of them).
@@ -61,7 +62,6 @@ class Child:
     home: Path
     proc: subprocess.Popen[bytes]
     api: str = ""
-    first_height: int | None = None
     height: int = -1
     reported: bool = False
 
@@ -121,6 +121,7 @@ class Launcher:
 
     def _wait_up(self) -> None:
         deadline = time.monotonic() + self.start_timeout
+        first_top: int | None = None  # the highest height when every node first answered
         while True:
             for child in self.children:
                 if child.proc.poll() is not None:
@@ -129,18 +130,28 @@ class Launcher:
                         f"{child.node.name} exited with code {child.proc.returncode} "
                         f"before the network was up (log: {child.log})"
                     )
-            if all(self._probe(c) for c in self.children):
-                return
+            answered = [self._probe(c) for c in self.children]
+            if all(answered):
+                top = max(c.height for c in self.children)
+                first_top = top if first_top is None else first_top
+                low = min(c.height for c in self.children)
+                if low >= self.min_height and top > first_top:
+                    return
             if time.monotonic() > deadline:
-                slow = [c.node.name for c in self.children if not self._probe(c)]
-                raise LaunchError(
-                    f"not up after {self.start_timeout:.0f} s: {', '.join(slow)} "
-                    f"did not reach height {self.min_height} (logs: <node home>/{LOG_FILE})"
-                )
+                raise LaunchError(f"not up after {self.start_timeout:.0f} s: {self._progress()}")
             time.sleep(POLL_S)
 
+    def _progress(self) -> str:
+        return (
+            ", ".join(
+                f"{c.node.name} at height {c.height}" if c.height >= 0 else f"{c.node.name} silent"
+                for c in self.children
+            )
+            + f" (up: all at height {self.min_height} or more and committing; logs: node.log)"
+        )
+
     def _probe(self, child: Child) -> bool:
-        """Whether this node answers and has committed a block since we started it."""
+        """Whether this node answers; records its height."""
         if not child.api:
             info = _read_json(child.home / NODE_INFO_FILE)
             if not info or not isinstance(info.get("api"), str):
@@ -151,9 +162,7 @@ class Launcher:
         if status is None or not isinstance(status.get("height"), int):
             return False
         child.height = status["height"]
-        if child.first_height is None:
-            child.first_height = child.height
-        return child.height >= max(self.min_height, child.first_height + 1)
+        return True
 
     def _write_info(self) -> None:
         """`<home>/node.json` points the CLI's `--home <home>` at node0's API."""

@@ -136,13 +136,16 @@ def start(home: Path | None, log_format: str | None) -> None:
     trio.run(run_node, config, key)
 
 
-def banner(net: Localnet, apis: list[str]) -> str:
+def banner(net: Localnet, nodes: list[tuple[str, int]]) -> str:
+    """What `scctn localnet` prints once up; `nodes` holds each node's (API URL, height)."""
     keys = Keystore(net.home / "keys")
-    api = apis[0]
-    lines = ["", f"SCCTN localnet is running: {plural(len(apis), 'validator')}"]
-    for node, url in zip(net.nodes, apis, strict=True):
+    api = nodes[0][0]
+    lines = ["", f"SCCTN localnet is running: {plural(len(nodes), 'validator')}"]
+    for node, (url, height) in zip(net.nodes, nodes, strict=True):
         where = net.node_home(node)
-        lines.append(f"  {node.moniker:<12} API {url}   p2p {node.p2p}   home {where}")
+        lines.append(
+            f"  {node.moniker:<12} API {url}   p2p {node.p2p}   home {where}   height {height}"
+        )
     lines += [
         f"  OpenAPI    {api}/docs, {api}/openapi.json",
         f"  metrics    {api}/metrics    health: {api}/health",
@@ -246,4 +249,4 @@ def localnet(
     if net.compose:
         fail("localnet_mismatch", f"{home} is made for docker-compose: run `docker compose up`", 2)
     launcher = Launcher(net, log_format=log_format, start_timeout=start_timeout)
-    launcher.run(lambda children: click.echo(banner(net, [c.api for c in children])))
+    launcher.run(lambda kids: click.echo(banner(net, [(c.api, c.height) for c in kids])))
