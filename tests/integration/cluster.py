@@ -1,0 +1,91 @@
+"""A validator network of real processes on loopback, for tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
+from primitives.keys import PrivateKey
+from scctn_node.config import default_config
+from scctn_node.keystore import Keystore
+from scctn_node.localnet import write_private
+from tests.integration.nodeproc import NodeProcess, free_port
+
+CHAIN_ID = "scctn-cluster"
+PASSPHRASE = "cluster"
+
+
+def sender_key(i: int) -> PrivateKey:
+    return PrivateKey(bytes([0x40 + i]) * 32)
+
+
+class Cluster:
+    def __init__(self, root: Path, n: int, senders: int = 4) -> None:
+        self.root = root
+        self.keys = [PrivateKey(bytes([0x10 + i]) * 32) for i in range(n)]
+        self.p2p_ports = [free_port() for _ in range(n)]
+        write_private(root / "pass", PASSPHRASE + "\n")
+        issuer = sender_key(99)
+        doc = GenesisDoc(
+            CHAIN_ID,
+            int(time.time() * 1000),
+            tuple(GenesisValidator(f"v{i}", k.public.raw) for i, k in enumerate(self.keys)),
+            (GenesisAsset("PTS", "Points", 0, 10**15, issuer.address()),),
+            tuple(GenesisBalance(sender_key(i).address(), "PTS", 10**9) for i in range(senders)),
+        )
+        self.nodes: list[NodeProcess] = []
+        for i, key in enumerate(self.keys):
+            home = root / f"node{i}"
+            home.mkdir(parents=True)
+            peers = [
+                f"{other.public.hex()}@127.0.0.1:{self.p2p_ports[j]}"
+                for j, other in enumerate(self.keys)
+                if j != i
+            ]
+            cfg = default_config(
+                home,
+                node={"moniker": f"v{i}", "passphrase_file": str(root / "pass")},
+                api={"port": free_port()},
+                p2p={"port": self.p2p_ports[i], "peers": peers},
+                chain={"empty_block_interval_ms": 500, "block_interval_ms": 100},
+                consensus={"base_timeout_ms": 1500, "status_interval_ms": 500},
+            )
+            (home / "config.toml").write_text(cfg.to_toml())
+            doc.save(home / "genesis.json")
+            Keystore(home / "keys").import_seed("validator", key.seed.hex(), PASSPHRASE, fast=True)
+            self.nodes.append(NodeProcess(home))
+
+    def start(self) -> Cluster:
+        for node in self.nodes:
+            node.start()
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def alive(self) -> list[NodeProcess]:
+        return [n for n in self.nodes if n.proc is not None and n.proc.poll() is None]
+
+    def statuses(self) -> list[dict[str, object]]:
+        return [n.get("/v1/status") for n in self.alive()]
+
+    def wait_converged(self, min_height: int, timeout: float = 60.0) -> tuple[int, str]:
+        """Wait until every live node has committed `min_height` and they agree on the
+        state root at a common height; returns (height, root)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            heights = [int(s["height"]) for s in self.statuses()]  # type: ignore[call-overload]
+            common = min(heights)
+            if common >= min_height:
+                roots = {
+                    n.get(f"/v1/blocks/{common}?full=false")["state_root_after"]
+                    for n in self.alive()
+                }
+                if len(roots) == 1:
+                    return common, roots.pop()
+                raise AssertionError(f"state roots differ at height {common}: {roots}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"heights {heights} did not reach {min_height}")
+            time.sleep(0.2)
