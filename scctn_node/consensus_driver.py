@@ -55,6 +55,7 @@ from scctn_node.chain.chain import Chain, Committed
 from scctn_node.config import ConsensusSection
 from scctn_node.consensus_log import ConsensusLog
 from scctn_node.errors import ConfigError
+from scctn_node.metrics import NodeMetrics
 
 log = logging.getLogger("scctn.consensus")
 
@@ -119,7 +120,9 @@ class ConsensusDriver:
         empty_block_interval_ms: int,
         on_commit: Callable[[Committed, float], Awaitable[None]],
         commit_lock: trio.Lock,
+        metrics: NodeMetrics | None = None,
     ) -> None:
+        self.metrics = metrics or NodeMetrics()
         self.chain = chain
         self.transport = transport
         self.wal = ConsensusLog(chain.store.kv)
@@ -198,6 +201,7 @@ class ConsensusDriver:
                     effects = self.replica.on_message(item.data)
                 except InvalidMessage as exc:
                     self.invalid_messages += 1
+                    self.metrics.invalid_messages.inc()
                     log.debug("invalid consensus message: %s", exc)
                     continue
             elif isinstance(item, _Timer):
@@ -210,6 +214,8 @@ class ConsensusDriver:
             await self._apply(effects)
             if self.replica.view != view:
                 self.view_changes += 1
+                self.metrics.view_changes.inc()
+                self.metrics.view.set(self.replica.view)
                 log.warning("view change: view %d -> %d", view, self.replica.view)
 
     async def _tick_loop(self) -> None:
@@ -302,6 +308,7 @@ class ConsensusDriver:
                 self._timers_changed.set()
         elif isinstance(effect, RequestStateTransfer):
             self.state_transfer_requests += 1
+            self.metrics.state_transfers.inc()
             self._sync_target = max(self._sync_target, int(effect.certificate.seq))
             if not self._syncing and self._nursery is not None and self.blocks is not None:
                 self._syncing = True
@@ -317,11 +324,17 @@ class ConsensusDriver:
             )
         return []
 
+    @property
+    def syncing(self) -> bool:
+        return self._syncing
+
     async def _sync(self, target_root: bytes) -> None:
+        self.metrics.syncing.set(1)
         try:
             await _sync_blocks(self, target_root)
         finally:
             self._syncing = False
+            self.metrics.syncing.set(0)
         log.info("caught up at height %d", self.chain.height)
         await self._send.send(_Synced(self.chain.height))
 

@@ -28,6 +28,23 @@ class NodeMetrics:
             "scctn_api_requests", "API requests", ["route", "status"], registry=r
         )
         self.ws_clients = Gauge("scctn_ws_clients", "WebSocket subscribers", registry=r)
+        self.view = Gauge("scctn_consensus_view", "Current PBFT view", registry=r)
+        self.view_changes = Counter(
+            "scctn_consensus_view_changes", "View changes this node went through", registry=r
+        )
+        self.invalid_messages = Counter(
+            "scctn_consensus_invalid_messages",
+            "Consensus messages refused (garbage, bad signatures, unknown senders)",
+            registry=r,
+        )
+        self.peers_linked = Gauge("scctn_peers_linked", "Validators with a live link", registry=r)
+        self.validators_missing = Gauge(
+            "scctn_validators_missing", "Validators this node has no link to", registry=r
+        )
+        self.syncing = Gauge("scctn_syncing", "1 while catching up by block sync", registry=r)
+        self.state_transfers = Counter(
+            "scctn_state_transfers", "Catch-ups started from a stable checkpoint", registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -254,6 +254,12 @@ class Network:
 
     def on_peer(self, peer: bytes, up: bool) -> None:
         (self.linked.add if up else self.linked.discard)(peer)
+        if self.driver is not None:
+            validators = {v.public_key for v in self.chain.validators} - {
+                self.driver.replica.public_key
+            }
+            self.driver.metrics.peers_linked.set(len(self.linked & validators))
+            self.driver.metrics.validators_missing.set(len(validators - self.linked))
         log.info("peer %s %s", peer.hex()[:16], "linked" if up else "down")
 
     def on_consensus(self, data: bytes) -> bool:
@@ -327,3 +333,17 @@ def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, obj
         "invalid_messages": driver.invalid_messages,
         "state_transfer_requests": driver.state_transfer_requests,
     }
+
+
+def consensus_health(driver: ConsensusDriver, network: Network) -> list[str]:
+    """Reasons this node is not making progress normally (empty when all is well)."""
+    reasons = []
+    status = consensus_status(driver, network)
+    if status["view_change_in_progress"]:
+        reasons.append(f"view change in progress (moving to view {status['view']})")
+    if driver.syncing:
+        reasons.append(f"catching up by block sync (height {driver.chain.height})")
+    missing = status["validators_not_linked"]
+    if missing:
+        reasons.append(f"no link to validators: {', '.join(missing)}")  # type: ignore[arg-type]
+    return reasons

@@ -30,7 +30,7 @@ from scctn_node.consensus_driver import ConsensusDriver
 from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore, passphrase_from_env_or_file
 from scctn_node.metrics import NodeMetrics
-from scctn_node.network import consensus_status, start_network
+from scctn_node.network import consensus_health, consensus_status, start_network
 from scctn_node.service import NodeService
 from scctn_node.storage.kv import LevelDBStore
 
@@ -131,6 +131,7 @@ async def run_node(
             network.attach(driver)
             service.on_admitted.append(lambda items, from_peer: driver.wake())
             service.consensus_status = lambda: consensus_status(driver, network)
+            service.consensus_health = lambda: consensus_health(driver, network)
             await nursery.start(driver.run)
             await nursery.start(_serve, app, hc, shutdown)
             api_url = f"http://{host}:{port}"

@@ -101,6 +101,7 @@ class NodeService:
         self.block_interval = block_interval_ms / 1000
         self.empty_block_interval = empty_block_interval_ms / 1000
         self.consensus_status: Callable[[], dict[str, Any]] = dict
+        self.consensus_health: Callable[[], list[str]] = list
         self.commit_lock = trio.Lock()
         self.admission = AdmissionLog(chain)
         self.subscribers = Subscribers()
@@ -230,15 +231,19 @@ class NodeService:
         }
 
     def health(self) -> tuple[bool, dict[str, Any]]:
+        """Healthy unless blocks stopped while there is work; the reasons say why."""
         age = time.time() - self.last_commit_time
         limit = max(self.empty_block_interval, self.block_interval) * 3 + 5
-        stalled = age > limit and len(self.chain.mempool) > 0
-        body = {
+        stalled = age > limit
+        body: dict[str, Any] = {
             "status": "stalled" if stalled else "ok",
             "height": self.chain.height,
             "last_commit_age_ms": int(age * 1000),
             "mempool_size": len(self.chain.mempool),
         }
+        reasons = self.consensus_health()
         if stalled:
-            body["reason"] = f"no block committed for {int(age)} s with transactions pending"
+            reasons = [f"no block committed for {int(age)} s", *reasons]
+        if reasons:
+            body["reasons"] = reasons
         return (not stalled), body
