@@ -151,11 +151,11 @@ def _get(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if kind is int and (type(value) is not int):
         raise GenesisError(f"{where}.{key}: expected an integer")
     if kind is not int and not isinstance(value, kind):
-        raise GenesisError(f"{where}.{key}: expected {_KIND_NAMES.get(kind, kind.__name__)}")
+        raise GenesisError(f"{where}.{key}: expected {_KIND_NAMES.get(kind) or kind.__name__}")
     return value
 
 
-_KIND_NAMES = {str: "a string", list: "a list", dict: "an object"}
+_KIND_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
 
 def _address(text: Any, where: str) -> bytes:

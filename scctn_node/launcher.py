@@ -79,6 +79,7 @@ class Launcher:
     min_height: int = 2
     err: TextIO = field(default_factory=lambda: sys.stderr)
     children: list[Child] = field(default_factory=list)
+    wrote_info: bool = False
 
     def run(self, on_up: Callable[[list[Child]], None]) -> int:
         """Start, wait until up, call `on_up`, watch until a signal; the exit code."""
@@ -98,7 +99,21 @@ class Launcher:
 
     # --- start ---
 
+    def _refuse_if_running(self) -> None:
+        """A second launcher on the same home would fight the first over ports and files."""
+        homes = [self.net.home] + [self.net.node_home(n) for n in self.net.nodes]
+        for home in homes:
+            info = _read_json(home / NODE_INFO_FILE) or {}
+            pid = info.get("pid")
+            if isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+                raise LaunchError(
+                    f"{home} is in use by process {pid}; stop it first "
+                    f"(or delete {home / NODE_INFO_FILE} if that process is not a node)",
+                    code="localnet_running",
+                )
+
     def _start_all(self) -> None:
+        self._refuse_if_running()
         env = {k: v for k, v in os.environ.items() if not k.startswith(_PER_NODE_ENV)}
         if not self.net.legacy:
             (self.net.home / NODE_INFO_FILE).unlink(missing_ok=True)
@@ -177,6 +192,7 @@ class Launcher:
         tmp = self.net.home / (NODE_INFO_FILE + ".tmp")
         tmp.write_text(json.dumps(info) + "\n")
         os.replace(tmp, self.net.home / NODE_INFO_FILE)
+        self.wrote_info = True
 
     # --- watch and stop ---
 
@@ -216,7 +232,7 @@ class Launcher:
                 print(f"{child.node.name} did not stop in time: killed", file=self.err)
                 child.proc.kill()
                 child.proc.wait()
-        if not self.net.legacy:
+        if self.wrote_info:
             (self.net.home / NODE_INFO_FILE).unlink(missing_ok=True)
 
 
@@ -229,6 +245,16 @@ def tail(path: Path, lines: int = 20) -> list[str]:
     except OSError as exc:
         return [f"(cannot read the log: {exc.strerror})"]
     return text.splitlines()[-lines:]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

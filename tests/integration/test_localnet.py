@@ -200,6 +200,11 @@ def test_launch_one_validator_stop_and_resume(tmp_path: Path) -> None:
             timeout=30,
         )
         assert json.loads(status.stdout)["chain_id"] == "scctn-localnet", status.stderr
+        twice = Launched(home)  # a second launcher on the same home is refused
+        assert twice.proc.wait(30) == 1
+        assert twice.stderr.startswith(f"error: localnet_running: {home} is in use by process")
+        assert json.loads((home / "node.json").read_text())["pid"] == first.proc.pid
+        assert get_json(url + "/health")["status"] == "ok"
         assert first.signal_and_wait(signal.SIGINT) == 0
     finally:
         first.kill()
