@@ -180,7 +180,7 @@ def alive(pid: int) -> bool:
     return not (status.exists() and "zombie" in status.read_text())
 
 
-def test_launch_one_validator_stop_and_resume(tmp_path: Path) -> None:
+def test_launch_one_validator_stop_resume_and_die(tmp_path: Path) -> None:
     home = tmp_path / "net"
     api, p2p = free_port(), free_port()
     first = Launched(home, "--validators", "1", "--api-port", str(api), "--p2p-port", str(p2p))
@@ -225,6 +225,19 @@ def test_launch_one_validator_stop_and_resume(tmp_path: Path) -> None:
     assert lines[0].startswith(f"node0 exited with code -{int(signal.SIGKILL)}; last lines of")
     assert any(line.startswith("  node0 | ") for line in lines)
     assert lines[-1] == "error: localnet_failed: every node has exited"
+
+    third = Launched(home, "--api-port", str(api), "--p2p-port", str(p2p))
+    try:
+        third.wait_for_banner()
+        child = json.loads((home / "node0" / "node.json").read_text())["pid"]
+        third.proc.kill()  # kill -9 of the launcher takes its nodes with it
+        third.proc.wait(10)
+        deadline = time.monotonic() + 10
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(child)
+    finally:
+        third.kill()
 
 
 def test_a_node_that_cannot_start_fails_the_launch_with_its_log(tmp_path: Path) -> None:
