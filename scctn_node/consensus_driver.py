@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import trio
@@ -46,16 +47,18 @@ from consensus import (
     verify_commit_certificate,
 )
 from consensus.base import Digest, ReplicaId, Seq, batch_digest
-from consensus.certificates import CommitCertificate
+from consensus.certificates import CheckpointCertificate, CommitCertificate
 from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.records import Record
 from primitives.errors import DecodeError
 from primitives.keys import PrivateKey
+from scctn_node.chain.block import Block
 from scctn_node.chain.chain import Chain, Committed
 from scctn_node.config import ConsensusSection
 from scctn_node.consensus_log import ConsensusLog
 from scctn_node.errors import ConfigError
 from scctn_node.metrics import NodeMetrics
+from scctn_node.statesync import SnapshotInvalid, check_manifest, decode_manifest, install_snapshot
 
 log = logging.getLogger("scctn.consensus")
 
@@ -101,11 +104,20 @@ class _Synced:
 
 class BlockSource(Protocol):
     """Where a catching-up node gets certified payloads: `(payload | None, certificate)`
-    for heights start.. (fewer when the peer has fewer), from some peer."""
+    for heights start.. (fewer when the peer has fewer), and snapshot manifests and
+    chunks (`["manifest", h]`, `["chunk", h, i]`; None when no peer has it)."""
 
     async def fetch(
         self, start: int, count: int
     ) -> list[tuple[bytes | None, CommitCertificate]]: ...
+
+    async def fetch_snapshot_part(self, request: list[object]) -> bytes | None: ...
+
+
+class SnapshotTaker(Protocol):
+    def take(self, height: int) -> None: ...
+
+    def taken(self) -> None: ...
 
 
 class ConsensusDriver:
@@ -153,6 +165,8 @@ class ConsensusDriver:
             else Replica(config, signer, verifier, chain.validate)
         )
         self.blocks: BlockSource | None = None
+        self.snapshots: SnapshotTaker | None = None
+        self.state_syncs = 0
         self._sync_target = 0
         self._syncing = False
         self._nursery: trio.Nursery | None = None
@@ -317,7 +331,7 @@ class ConsensusDriver:
                     self.chain.height,
                     self._sync_target,
                 )
-                self._nursery.start_soon(self._sync, effect.certificate.state_root)
+                self._nursery.start_soon(self._sync, effect.certificate)
         elif isinstance(effect, EpochStarted):
             log.info(
                 "validator set epoch %d starts after %d", effect.validators.epoch, effect.start_seq
@@ -328,15 +342,26 @@ class ConsensusDriver:
     def syncing(self) -> bool:
         return self._syncing
 
-    async def _sync(self, target_root: bytes) -> None:
+    async def _sync(self, checkpoint: CheckpointCertificate) -> None:
         self.metrics.syncing.set(1)
         try:
-            await _sync_blocks(self, target_root)
+            if self.chain.height == 0 and self.blocks is not None:
+                if await state_sync(self, checkpoint):
+                    self.state_syncs += 1
+            await _sync_blocks(self, checkpoint.state_root)
         finally:
             self._syncing = False
             self.metrics.syncing.set(0)
         log.info("caught up at height %d", self.chain.height)
         await self._send.send(_Synced(self.chain.height))
+
+    def _commit(self, block: Block, d: Deliver) -> Committed:
+        """Worker thread: commit, and at a checkpoint height take the snapshot view before
+        any later block can be written."""
+        committed = self.chain.commit(block, d.certificate, d.payload)
+        if self.snapshots is not None and d.seq % self.replica.config.checkpoint_interval == 0:
+            self.snapshots.take(d.seq)
+        return committed
 
     async def _deliver(self, d: Deliver) -> list[Effect]:
         if d.seq <= self.chain.height:
@@ -346,10 +371,10 @@ class ConsensusDriver:
         started = time.perf_counter()
         block = self.chain.block_for(d.seq, d.payload)
         async with self.commit_lock:
-            committed = await trio.to_thread.run_sync(
-                self.chain.commit, block, d.certificate, d.payload
-            )
+            committed = await trio.to_thread.run_sync(self._commit, block, d)
         self.chain.finish(committed)
+        if self.snapshots is not None and d.seq % self.replica.config.checkpoint_interval == 0:
+            self.snapshots.taken()
         self._last_block_at = trio.current_time()
         if committed.filler and d.payload is not None:
             log.warning(
@@ -390,6 +415,62 @@ async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
             await driver.on_commit(committed, 0.0)
     if chain.height == driver._sync_target and chain.store.state_root != target_root:
         raise ConsensusError("state after block sync differs from the certified checkpoint root")
+
+
+async def state_sync(driver: ConsensusDriver, checkpoint: CheckpointCertificate) -> bool:
+    """Install the state certified by `checkpoint` from a peer's snapshot. False when no
+    peer could provide a valid one (the caller then catches up by blocks from genesis)."""
+    chain, source = driver.chain, driver.blocks
+    assert source is not None
+    h = int(checkpoint.seq)
+    raw = await source.fetch_snapshot_part(["manifest", h])
+    items = await source.fetch(h, 1)
+    if raw is None or not items:
+        return False
+    try:
+        manifest = decode_manifest(raw)
+        check_manifest(manifest, chain.genesis, checkpoint.state_root)
+        payload, cert = items[0]
+        verify_commit_certificate(cert, chain.validator_set, chain.chain_id)
+        # the manifest's block must be the certified payload (a filler cannot be checked
+        # without its parent: catch up by blocks instead)
+        if cert.seq != h or payload is None or batch_digest(manifest.block) != cert.digest:
+            return False
+    except (SnapshotInvalid, DecodeError, InvalidCertificate) as exc:
+        log.warning("state sync: unusable snapshot offer: %s", exc)
+        return False
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(manifest.chunk_count):
+            data = trio.from_thread.run(source.fetch_snapshot_part, ["chunk", h, i])
+            if data is None:
+                raise SnapshotInvalid(f"no peer served chunk {i}", "snapshot_chunk_unavailable")
+            yield data
+
+    log.info("state sync: installing the snapshot at %d (%d chunks)", h, manifest.chunk_count)
+    async with driver.commit_lock:
+        try:
+            await trio.to_thread.run_sync(
+                partial(
+                    install_snapshot,
+                    chain.store.kv,
+                    chain.genesis,
+                    manifest,
+                    chunks(),
+                    expected_root=checkpoint.state_root,
+                    replace_genesis=True,
+                )
+            )
+        except SnapshotInvalid as exc:
+            log.warning("state sync failed (%s): catching up by blocks", exc)
+            chain.store.init_genesis(chain.genesis)
+            chain.store.tree.reload()
+            return False
+        chain.store.adopt_certificate(cert)
+        chain.store.tree.reload()
+    chain.prune_mempool()
+    log.info("state sync: installed height %d, root %s", h, checkpoint.state_root.hex()[:16])
+    return True
 
 
 def _in_trio() -> bool:

@@ -42,6 +42,7 @@ from scctn_node.chain.chain import Chain
 from scctn_node.config import Config, parse_peer
 from scctn_node.consensus_driver import ConsensusDriver, NoTransport, Transport
 from scctn_node.service import NodeService
+from scctn_node.snapshots import SnapshotServer, is_error
 
 log = logging.getLogger("scctn.network")
 
@@ -226,6 +227,7 @@ class Network:
         self.p2p_transport = transport
         self.linked: set[bytes] = set()
         self.driver: ConsensusDriver | None = None
+        self.snapshots: SnapshotServer | None = None
 
     @property
     def transport(self) -> Transport:
@@ -235,6 +237,20 @@ class Network:
         self.driver = driver
         if self.node is not None:
             driver.blocks = self
+            driver.snapshots = self.snapshots
+
+    async def fetch_snapshot_part(self, request: list[object]) -> bytes | None:
+        """A manifest or chunk from the first linked peer that has it."""
+        assert self.node is not None
+        for peer in sorted(self.linked):
+            try:
+                answer = await self.node.request(peer, codec.encode(request), 20.0)
+            except P2PError as exc:
+                log.info("snapshot request to %s failed: %s", peer.hex()[:16], exc)
+                continue
+            if is_error(answer) is None:
+                return answer
+        return None
 
     async def fetch(self, start: int, count: int) -> list[tuple[bytes | None, CommitCertificate]]:
         """Certified payloads from a linked validator (tried in turn until one answers)."""
@@ -282,7 +298,15 @@ async def start_network(
     specs += [PeerSpec(pub) for pub in others if pub not in addressed]  # accept, cannot dial
     observers = tuple(bytes.fromhex(o) for o in config.p2p.observers)
 
+    snapshots = SnapshotServer(chain.store)
+
     async def serve(peer: bytes, request: bytes) -> bytes:
+        try:
+            head = codec.expect_list(codec.decode(request), what="request")
+        except DecodeError:
+            return codec.encode(["error", "bad_request"])
+        if head and head[0] in ("manifest", "chunk"):
+            return await trio.to_thread.run_sync(snapshots.answer, head)
         return serve_sync(chain, request)
 
     node = Node(
@@ -301,6 +325,8 @@ async def start_network(
     transport = P2PTransport(node, [v.public_key for v in chain.validators], key.public.raw)
     await nursery.start(transport.run)
     network = Network(chain, node, transport)
+    network.snapshots = snapshots
+    nursery.start_soon(snapshots.run)
     gossip = TxGossip(node)
     nursery.start_soon(gossip.run)
     service.on_admitted.append(lambda items, from_peer: None if from_peer else gossip.add(items))
@@ -332,6 +358,7 @@ def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, obj
         "view_changes": driver.view_changes,
         "invalid_messages": driver.invalid_messages,
         "state_transfer_requests": driver.state_transfer_requests,
+        "state_syncs": driver.state_syncs,
     }
 
 

@@ -211,6 +211,16 @@ class ChainStore:
         raw = self._meta("last_commit")
         return None if raw is None else CommitCertificate.from_wire(codec.decode(raw))
 
+    def adopt_certificate(self, certificate: CommitCertificate) -> None:
+        """After a state-sync install at `certificate.seq`: record the tip's certificate,
+        as `commit_block` would have."""
+        encoded = codec.encode(certificate.to_wire())
+        batch = self.kv.batch()
+        batch.put(schema.meta_key("last_commit"), encoded)
+        batch.put(schema.meta_key(f"cert/{certificate.seq}"), encoded)
+        batch.put(schema.meta_key(f"digest/{certificate.seq}"), certificate.digest)
+        self.kv.write(batch, sync=True)
+
     def original_payload(self, height: int) -> bytes | None:
         """For a filler height: the committed payload that did not fit (None: null batch)."""
         return self._meta(f"payload/{height}")

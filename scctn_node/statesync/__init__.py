@@ -30,7 +30,7 @@ from scctn_node.statesync.installer import (
     install_snapshot,
     interrupted_install,
 )
-from scctn_node.statesync.producer import SnapshotSource, make_snapshot
+from scctn_node.statesync.producer import SnapshotSource, make_snapshot, open_view
 
 __all__ = [
     "CHUNK_TAG",
@@ -53,4 +53,5 @@ __all__ = [
     "install_snapshot",
     "interrupted_install",
     "make_snapshot",
+    "open_view",
 ]

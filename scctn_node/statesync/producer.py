@@ -61,6 +61,11 @@ class _NoSnapshot:
         pass
 
 
+def open_view(kv: KVReader) -> KVSnapshot:
+    """A consistent read view of `kv` as it is now (instant for LevelDB)."""
+    return _open_view(kv)
+
+
 def _open_view(kv: KVReader) -> KVSnapshot:
     if isinstance(kv, _Snapshottable):
         return kv.snapshot()
@@ -169,8 +174,16 @@ class SnapshotSource:
     checkpoint and close it when the next one replaces it.
     """
 
-    def __init__(self, store: ChainStore, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
-        self._view = _open_view(store.kv)
+    def __init__(
+        self,
+        store: ChainStore,
+        *,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        view: KVSnapshot | None = None,
+    ) -> None:
+        # `view`: a consistent view taken earlier (e.g. right after a checkpoint block
+        # committed), so the walk can run later without holding commits off
+        self._view = _open_view(store.kv) if view is None else view
         try:
             self.manifest, self._starts = _build(self._view, chunk_bytes, _discard)
         except BaseException:
