@@ -52,6 +52,9 @@ class ConsensusSection:
     base_timeout_ms: int = 2_000
     max_timeout_ms: int = 60_000
     status_interval_ms: int = 1_000
+    # a node at height 0 this many blocks or more behind a stable checkpoint installs a
+    # snapshot (no history below it); closer than that it replays every block
+    state_sync_min_gap: int = 1_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,6 +167,7 @@ class ConsensusDriver:
         self.blocks: BlockSource | None = None
         self.snapshots: SnapshotTaker | None = None
         self.state_syncs = 0
+        self.state_sync_min_gap = settings.state_sync_min_gap
         self._sync_target = 0
         self._syncing = False
         self._nursery: trio.Nursery | None = None
@@ -345,7 +346,12 @@ class ConsensusDriver:
     async def _sync(self, checkpoint: CheckpointCertificate) -> None:
         self.metrics.syncing.set(1)
         try:
-            if self.chain.height == 0 and self.blocks is not None:
+            gap = int(checkpoint.seq) - self.chain.height
+            if (
+                self.chain.height == 0
+                and self.blocks is not None
+                and gap >= self.state_sync_min_gap
+            ):
                 if await state_sync(self, checkpoint):
                     self.state_syncs += 1
             await _sync_blocks(self, checkpoint.state_root)

@@ -18,6 +18,7 @@ def small_checkpoints(cluster: Cluster, interval: int = 4) -> None:
         text = cfg.read_text().replace(
             "checkpoint_interval = 16", f"checkpoint_interval = {interval}"
         )
+        text = text.replace("state_sync_min_gap = 1000", "state_sync_min_gap = 1")
         cfg.write_text(text.replace("window = 64", f"window = {interval * 4}"))
 
 
