@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
