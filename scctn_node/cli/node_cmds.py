@@ -237,8 +237,8 @@ def localnet(
     elif validators is not None and validators != len(net.nodes):
         fail(
             "localnet_mismatch",
-            f"{home} holds a localnet of {plural(len(net.nodes), 'validator')}; "
-            f"pass --reset to start over with {validators}",
+            f"{home} holds a localnet of {plural(len(net.nodes), 'validator')}; run it with "
+            f"--validators {len(net.nodes)}, or add --reset to start over with {validators}",
             2,
         )
     elif compose and not net.compose:
