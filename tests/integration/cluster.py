@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
@@ -21,8 +22,27 @@ def sender_key(i: int) -> PrivateKey:
 
 
 class Cluster:
-    def __init__(self, root: Path, n: int, senders: int = 4) -> None:
+    """`n` validators, each a `scctn start` process with its own home under `root`.
+
+    - `route(i, j, port)`, if given, returns the port node i dials to reach node j (whose
+      p2p port is `port`), e.g. a proxy the test owns for the pair (i -> j); by default
+      node i dials node j directly.
+    - Validators listed in `external` get a key, a port and a place in genesis and in
+      every peer list, but no process: the test plays them (`start()` skips them and
+      `alive()` never lists them).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        n: int,
+        senders: int = 4,
+        *,
+        route: Callable[[int, int, int], int] | None = None,
+        external: Collection[int] = (),
+    ) -> None:
         self.root = root
+        self.external = frozenset(external)
         self.keys = [PrivateKey(bytes([0x10 + i]) * 32) for i in range(n)]
         self.p2p_ports = [free_port() for _ in range(n)]
         write_private(root / "pass", PASSPHRASE + "\n")
@@ -39,7 +59,7 @@ class Cluster:
             home = root / f"node{i}"
             home.mkdir(parents=True)
             peers = [
-                f"{other.public.hex()}@127.0.0.1:{self.p2p_ports[j]}"
+                f"{other.public.hex()}@127.0.0.1:{self._dial_port(i, j, route)}"
                 for j, other in enumerate(self.keys)
                 if j != i
             ]
@@ -56,9 +76,13 @@ class Cluster:
             Keystore(home / "keys").import_seed("validator", key.seed.hex(), PASSPHRASE, fast=True)
             self.nodes.append(NodeProcess(home))
 
+    def _dial_port(self, i: int, j: int, route: Callable[[int, int, int], int] | None) -> int:
+        return self.p2p_ports[j] if route is None else route(i, j, self.p2p_ports[j])
+
     def start(self) -> Cluster:
-        for node in self.nodes:
-            node.start()
+        for i, node in enumerate(self.nodes):
+            if i not in self.external:
+                node.start()
         return self
 
     def stop(self) -> None:
