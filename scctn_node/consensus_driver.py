@@ -165,6 +165,8 @@ class ConsensusDriver:
             else Replica(config, signer, verifier, chain.validate)
         )
         self.blocks: BlockSource | None = None
+        # whether links to enough validators for a quorum are up (set by the network)
+        self.quorum_linked: Callable[[], bool] = lambda: True
         self.snapshots: SnapshotTaker | None = None
         self.state_syncs = 0
         self.state_sync_min_gap = settings.state_sync_min_gap
@@ -177,6 +179,7 @@ class ConsensusDriver:
         self._timers_changed = trio.Event()
         self._proposed: tuple[int, bytes] | None = None  # (height, digest) of our proposal
         self._proposed_view = -1
+        self._progress = False
         self._last_block_at = trio.current_time() if _in_trio() else 0.0
         self.invalid_messages = 0
         self.view_changes = 0
@@ -211,6 +214,7 @@ class ConsensusDriver:
 
     async def _loop(self) -> None:
         async for item in self._inbox:
+            view = self.replica.view  # before the replica may move it
             if isinstance(item, _Message):
                 try:
                     effects = self.replica.on_message(item.data)
@@ -225,7 +229,6 @@ class ConsensusDriver:
                 effects = self.replica.on_state_transferred(Seq(item.seq))
             else:
                 effects = self._maybe_propose()
-            view = self.replica.view
             await self._apply(effects)
             if self.replica.view != view:
                 self.view_changes += 1
@@ -255,35 +258,41 @@ class ConsensusDriver:
 
     # ------------------------------------------------------------ proposing
     def _maybe_propose(self) -> list[Effect]:
+        """Primary: propose the next height when due. Backup: hold a candidate so the
+        engine's request timer runs while this node waits for something (its pending
+        transactions, or any block at all); the candidate is withdrawn only on progress,
+        so a primary that censors this node's transactions, or is silent, is replaced
+        even while it keeps committing other blocks."""
         r = self.replica
         height = self.chain.height
-        if self._proposed is not None and (
-            self._proposed[0] <= height or r.view != self._proposed_view
-        ):
-            # its height is taken (by it or by another block) or the view moved on: an
-            # outstanding candidate would keep the request timer running for nothing
-            stale = self._proposed
-            self._proposed = None
-            withdrawn = r.withdraw(Digest(stale[1]))
-            if withdrawn:
-                return withdrawn
+        effects: list[Effect] = []
+        if self._proposed is not None:
+            own_height, digest = self._proposed
+            if r.view != self._proposed_view or (
+                own_height <= height if r.is_primary else self._progress
+            ):
+                self._proposed = None
+                effects += r.withdraw(Digest(digest))
+        self._progress = False
         if self._proposed is not None or not r.active or r.delivered != height:
-            return []
+            return effects
+        if not self.quorum_linked():
+            return effects  # a proposal now would only be lost (and start a view change)
         now = trio.current_time()
         pending = len(self.chain.mempool) > 0
         if r.is_primary:
             due = self._last_block_at + (
                 self.block_interval if pending else self.empty_block_interval
             )
-            if now < due:
-                return []
-        elif not pending:
-            return []
+        else:  # a backup waits: for its transactions, or for the primary's empty blocks
+            due = self._last_block_at + (0.0 if pending else self.empty_block_interval * 2)
+        if now < due:
+            return effects
         block = self.chain.build_block(int(time.time() * 1000))
         payload = block.encode()
         self._proposed = (block.height, batch_digest(payload))
         self._proposed_view = r.view
-        return r.propose(payload)
+        return effects + r.propose(payload)
 
     # -------------------------------------------------------------- effects
     async def _apply(self, effects: Sequence[Effect]) -> None:
@@ -376,6 +385,9 @@ class ConsensusDriver:
             raise ConsensusError(f"delivered {d.seq} after executing {self.chain.height}")
         started = time.perf_counter()
         block = self.chain.block_for(d.seq, d.payload)
+        mempool = self.chain.mempool
+        if not len(mempool) or any(t.hash in mempool for t in block.txs):
+            self._progress = True  # a block with our transactions, or nothing to wait for
         async with self.commit_lock:
             committed = await trio.to_thread.run_sync(self._commit, block, d)
         self.chain.finish(committed)

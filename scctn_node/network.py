@@ -34,6 +34,7 @@ from p2p import (
     PeerUp,
     PrometheusMetrics,
 )
+from p2p.errors import MessageTooLarge
 from primitives import codec
 from primitives.errors import DecodeError
 from primitives.keys import PrivateKey
@@ -78,6 +79,9 @@ class P2PTransport:
         async for data in recv:
             try:
                 await self.node.send(key, MsgClass.CONSENSUS, data)
+            except MessageTooLarge:
+                self.dropped += 1
+                log.error("a consensus message of %d bytes exceeds the p2p limit", len(data))
             except P2PError:
                 self.dropped += 1  # link down or reset: PBFT retransmits
 
@@ -127,6 +131,43 @@ class TxGossip:
                 size += len(raw)
             if batch:
                 self.node.gossip(msgpack.packb(batch))
+
+
+REBROADCAST_S = 1.0
+REBROADCAST_MAX = 2_000
+
+
+async def rebroadcast(network: Network, chain: Chain) -> None:
+    """Gossip can be shed, and a peer may be cut off when it floods: every second, send
+    the transactions still pending since the last round straight to every linked peer
+    (a direct message, which the seen-cache of the flood does not drop). Peers that
+    already hold them answer "known" cheaply; a primary that never heard of them gets
+    them within a second or two."""
+    assert network.node is not None
+    previous: set[bytes] = set()
+    while True:
+        await trio.sleep(REBROADCAST_S)
+        waiting = chain.mempool.oldest(REBROADCAST_MAX)
+        stale = [raw for tx_hash, raw in waiting if tx_hash in previous]
+        previous = {tx_hash for tx_hash, _ in waiting}
+        if not stale:
+            continue
+        payloads = []
+        batch: list[bytes] = []
+        size = 0
+        for raw in stale:
+            if batch and size + len(raw) > GOSSIP_MAX_BYTES:
+                payloads.append(msgpack.packb(batch))
+                batch, size = [], 0
+            batch.append(raw)
+            size += len(raw)
+        payloads.append(msgpack.packb(batch))
+        for peer in sorted(network.linked):
+            for payload in payloads:
+                try:
+                    await network.node.send(peer, MsgClass.GOSSIP, payload)
+                except P2PError:
+                    break
 
 
 def decode_gossip(payload: bytes) -> list[bytes]:
@@ -238,6 +279,14 @@ class Network:
         if self.node is not None:
             driver.blocks = self
             driver.snapshots = self.snapshots
+            driver.quorum_linked = self.quorum_linked
+
+    def quorum_linked(self) -> bool:
+        """Links to at least 2f other validators: with this node, a commit quorum."""
+        assert self.driver is not None
+        validators = self.driver.replica.validators
+        others = set(validators.keys) - {self.driver.replica.public_key}
+        return len(self.linked & others) >= validators.quorum - 1
 
     async def fetch_snapshot_part(self, request: list[object]) -> bytes | None:
         """A manifest or chunk from the first linked peer that has it."""
@@ -335,6 +384,7 @@ async def start_network(
         await service.submit(raws, from_peer=True)
 
     nursery.start_soon(pump_events, node, network.on_consensus, admit, network.on_peer)
+    nursery.start_soon(rebroadcast, network, chain)
     return network
 
 

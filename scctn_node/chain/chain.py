@@ -49,6 +49,11 @@ from vm.receipt import Receipt
 from vm.state import StateView
 from vm.tx import SignedTransaction
 
+# A proposal travels in one p2p message (at most 1 MiB), and a view change carries the
+# prepared proposal inside each of 2f+1 VIEW-CHANGE messages gathered into one NEW-VIEW:
+# keep a block's transactions well under a third of that.
+MAX_PROPOSAL_TX_BYTES = 200 * 1024
+
 
 def validator_infos(doc: GenesisDoc) -> tuple[ValidatorInfo, ...]:
     return tuple(ValidatorInfo(v.name, v.public_key, v.power) for v in doc.validators)
@@ -137,7 +142,11 @@ class Chain:
         """A proposal for the next height from the mempool."""
         height = self.height + 1
         params = self.genesis.params
-        txs = tuple(self.mempool.select(params.max_block_txs, params.block_gas_limit, height))
+        txs = tuple(
+            self.mempool.select(
+                params.max_block_txs, params.block_gas_limit, height, MAX_PROPOSAL_TX_BYTES
+            )
+        )
         header = self._header(height, max(now_ms, self._last_time_ms()), self.proposer_key, txs)
         return Block(header, txs, self.store.last_commit())
 

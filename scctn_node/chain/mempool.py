@@ -98,6 +98,8 @@ class Mempool:
                 f"gas limit {tx.gas_limit} is below the {intrinsic_gas(tx)} this needs",
                 codes.OUT_OF_GAS,
             )
+        if stx.hash in self._by_hash:
+            return stx  # already admitted (a rebroadcast): `admit` will answer "known"
         if not stx.verify_signature():
             raise TransactionRejected("signature does not verify", codes.BAD_SIGNATURE)
         return stx
@@ -149,19 +151,23 @@ class Mempool:
         return Admitted(tx_hash, False)
 
     # ---------------------------------------------------------- block building
-    def select(self, max_txs: int, max_gas: int, next_height: int) -> list[SignedTransaction]:
+    def select(
+        self, max_txs: int, max_gas: int, next_height: int, max_bytes: int = 2**62
+    ) -> list[SignedTransaction]:
         """Transactions for the next block, in an order that executes without nonce gaps."""
         chosen: list[SignedTransaction] = []
         gas = 0
+        size = 0
         for sender, pending in self._senders.items():
             nonce = self._nonce(sender)
             while nonce in pending and len(chosen) < max_txs:
                 stx = self._by_hash[pending[nonce]]
                 if stx.tx.expiry_height < next_height:
                     break
-                if gas + stx.tx.gas_limit > max_gas:
+                if gas + stx.tx.gas_limit > max_gas or size + len(stx.raw) > max_bytes:
                     return chosen
                 gas += stx.tx.gas_limit
+                size += len(stx.raw)
                 chosen.append(stx)
                 nonce += 1
             if len(chosen) >= max_txs:
@@ -210,6 +216,15 @@ class Mempool:
 
     def raw(self, tx_hashes: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
         return [(h, self._raw[h]) for h in tx_hashes if h in self._raw]
+
+    def oldest(self, limit: int) -> list[tuple[bytes, bytes]]:
+        """(hash, bytes) of the longest-waiting transactions, oldest first."""
+        out = []
+        for tx_hash in self._by_hash:
+            out.append((tx_hash, self._raw[tx_hash]))
+            if len(out) == limit:
+                break
+        return out
 
     def next_nonce(self, sender: bytes) -> int:
         """The nonce a new transaction of `sender` should use: after the pending ones."""

@@ -18,12 +18,15 @@ def bench() -> None:
 @click.option("--txs", default=60_000, show_default=True, help="transfers to commit")
 @click.option("--senders", default=300, show_default=True)
 @click.option("--batch", default=1_000, show_default=True, help="transfers per API request")
-@click.option("--clients", default=2, show_default=True, help="client processes")
-def tps(txs: int, senders: int, batch: int, clients: int) -> None:
-    """One validator, end to end through the REST API."""
+@click.option(
+    "--clients", default=2, show_default=True, help="client processes (at least one per validator)"
+)
+@click.option("--validators", default=1, show_default=True, help="validator processes (PBFT)")
+def tps(txs: int, senders: int, batch: int, clients: int, validators: int) -> None:
+    """Transfers/s and latency end to end through the REST API, on N validators."""
     from scctn_node.bench.tps import TpsSettings, main
 
-    main(TpsSettings(txs=txs, senders=senders, batch=batch, clients=clients))
+    main(TpsSettings(txs=txs, senders=senders, batch=batch, clients=clients, validators=validators))
 
 
 @bench.command("merkle")
@@ -70,6 +73,7 @@ def p2p_bench() -> None:
 def all_benches(ctx: click.Context) -> None:
     """Every benchmark in turn (make bench)."""
     ctx.invoke(tps)
+    ctx.invoke(tps, validators=4)
     ctx.invoke(merkle)
     for name, cmd in (("consensus.bench", consensus_bench), ("p2p.bench", p2p_bench)):
         if _optional(name) is not None:
