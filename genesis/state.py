@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from genesis.document import GenesisDoc
-from vm import ledger
+from vm import ledger, validators
 from vm.state import EmptyState, StateView
 
 
@@ -18,4 +18,7 @@ def genesis_state(doc: GenesisDoc) -> list[tuple[bytes, bytes | None]]:
             state,
             ledger.AssetRecord(a.symbol, a.name, a.decimals, a.cap, a.issuer, supply[a.symbol]),
         )
+    validators.put_validators(
+        state, [validators.Member(v.name, v.public_key) for v in doc.validators]
+    )
     return state.changes()

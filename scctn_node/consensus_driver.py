@@ -53,10 +53,9 @@ from consensus.records import Record
 from primitives.errors import DecodeError
 from primitives.keys import PrivateKey
 from scctn_node.chain.block import Block
-from scctn_node.chain.chain import Chain, Committed
+from scctn_node.chain.chain import Chain, Committed, EpochInfo
 from scctn_node.config import ConsensusSection
 from scctn_node.consensus_log import ConsensusLog
-from scctn_node.errors import ConfigError
 from scctn_node.metrics import NodeMetrics
 from scctn_node.statesync import SnapshotInvalid, check_manifest, decode_manifest, install_snapshot
 
@@ -66,18 +65,13 @@ INBOX = 10_000
 
 
 class Transport(Protocol):
-    async def send(self, to: int, data: bytes) -> None: ...
-
-    async def broadcast(self, data: bytes) -> None: ...
+    async def send(self, key: bytes, data: bytes) -> None: ...
 
 
 class NoTransport:
     """A one-validator network sends nothing."""
 
-    async def send(self, to: int, data: bytes) -> None:
-        return None
-
-    async def broadcast(self, data: bytes) -> None:
+    async def send(self, key: bytes, data: bytes) -> None:
         return None
 
 
@@ -93,6 +87,13 @@ class _Timer:
 
 class _Wake:
     """Something changed (transactions arrived, a block committed): consider proposing."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Become a validator: `replica` takes over ordering (an epoch that includes us)."""
+
+    replica: Replica
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,28 +143,10 @@ class ConsensusDriver:
         self.commit_lock = commit_lock
         self.block_interval = block_interval_ms / 1000
         self.empty_block_interval = empty_block_interval_ms / 1000
-        keys = [v.public_key for v in chain.validators]
-        if key.public.raw not in keys:
-            raise ConfigError("this node's validator key is not in the genesis validator set")
-        config = ReplicaConfig(
-            chain_id=chain.chain_id,
-            validators=chain.validator_set,
-            index=ReplicaId(keys.index(key.public.raw)),
-            checkpoint_interval=settings.checkpoint_interval,
-            window=settings.window,
-            base_timeout=settings.base_timeout_ms,
-            max_timeout=settings.max_timeout_ms,
-            status_interval=settings.status_interval_ms,
-            start_seq=Seq(0),
-        )
-        signer, verifier = Ed25519Signer(key), Ed25519Verifier()
-        records = self.wal.load()
-        executed = Seq(chain.height)
-        self.replica = (
-            Replica.restore(config, signer, verifier, chain.validate, records, executed)
-            if records
-            else Replica(config, signer, verifier, chain.validate)
-        )
+        self.key = key
+        self.settings = settings
+        # None while this node is not in the validator set: it follows by block sync
+        self.replica: Replica | None = self._replica_for(chain.current_epoch, self.wal.load())
         self.blocks: BlockSource | None = None
         # whether links to enough validators for a quorum are up (set by the network)
         self.quorum_linked: Callable[[], bool] = lambda: True
@@ -173,7 +156,9 @@ class ConsensusDriver:
         self._sync_target = 0
         self._syncing = False
         self._nursery: trio.Nursery | None = None
-        send, self._inbox = trio.open_memory_channel[_Message | _Timer | _Wake | _Synced](INBOX)
+        send, self._inbox = trio.open_memory_channel[_Message | _Timer | _Wake | _Synced | _Start](
+            INBOX
+        )
         self._send = send
         self._timers: dict[int, tuple[float, TimerId]] = {}
         self._timers_changed = trio.Event()
@@ -184,6 +169,29 @@ class ConsensusDriver:
         self.invalid_messages = 0
         self.view_changes = 0
         self.state_transfer_requests = 0
+
+    def _replica_for(self, epoch: EpochInfo, records: list[Record]) -> Replica | None:
+        keys = [v.public_key for v in epoch.validators]
+        if self.key.public.raw not in keys:
+            log.info("not a validator of epoch %d: following the chain", epoch.number)
+            return None
+        s = self.settings
+        config = ReplicaConfig(
+            chain_id=self.chain.chain_id,
+            validators=epoch.consensus_set,
+            index=ReplicaId(keys.index(self.key.public.raw)),
+            checkpoint_interval=s.checkpoint_interval,
+            window=s.window,
+            base_timeout=s.base_timeout_ms,
+            max_timeout=s.max_timeout_ms,
+            status_interval=s.status_interval_ms,
+            start_seq=Seq(epoch.start_seq),
+        )
+        signer, verifier = Ed25519Signer(self.key), Ed25519Verifier()
+        executed = Seq(self.chain.height)
+        if records:
+            return Replica.restore(config, signer, verifier, self.chain.validate, records, executed)
+        return Replica(config, signer, verifier, self.chain.validate)
 
     # ---------------------------------------------------------------- inputs
     def deliver_message(self, data: bytes) -> bool:
@@ -206,7 +214,9 @@ class ConsensusDriver:
         self._last_block_at = trio.current_time()
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
-            await self._apply(self.replica.start())
+            if self.replica is not None:
+                await self._apply(self.replica.start())
+            nursery.start_soon(self._follow_loop)
             nursery.start_soon(self._timer_loop)
             nursery.start_soon(self._tick_loop)
             task_status.started()
@@ -214,27 +224,57 @@ class ConsensusDriver:
 
     async def _loop(self) -> None:
         async for item in self._inbox:
-            view = self.replica.view  # before the replica may move it
+            if isinstance(item, _Start):
+                self.replica = item.replica
+                await self._apply(item.replica.start())
+                continue
+            r = self.replica
+            if r is None:  # following: nothing to order
+                continue
+            view = r.view  # before the replica may move it
             if isinstance(item, _Message):
                 try:
-                    effects = self.replica.on_message(item.data)
+                    effects = r.on_message(item.data)
                 except InvalidMessage as exc:
                     self.invalid_messages += 1
                     self.metrics.invalid_messages.inc()
                     log.debug("invalid consensus message: %s", exc)
                     continue
             elif isinstance(item, _Timer):
-                effects = self.replica.on_timer(item.timer)
+                effects = r.on_timer(item.timer)
             elif isinstance(item, _Synced):
-                effects = self.replica.on_state_transferred(Seq(item.seq))
+                effects = r.on_state_transferred(Seq(item.seq))
             else:
-                effects = self._maybe_propose()
+                effects = self._maybe_propose(r)
             await self._apply(effects)
-            if self.replica.view != view:
+            if r.view != view:
                 self.view_changes += 1
                 self.metrics.view_changes.inc()
-                self.metrics.view.set(self.replica.view)
-                log.warning("view change: view %d -> %d", view, self.replica.view)
+                self.metrics.view.set(r.view)
+                log.warning("view change: view %d -> %d", view, r.view)
+
+    async def _follow_loop(self) -> None:
+        """While not a validator: fetch and execute certified blocks from peers; start a
+        replica when an epoch that includes this node begins."""
+        while True:
+            await trio.sleep(0.3)
+            if self.replica is not None or self.blocks is None or self._syncing:
+                continue
+            try:
+                items = await self.blocks.fetch(self.chain.height + 1, 64)
+            except (OSError, ConsensusError, DecodeError):
+                continue
+            for payload, cert in items:
+                committed = await _commit_synced(self, payload, cert)
+                if committed is None:
+                    break
+                switched = committed.switched
+                if switched is not None and self.key.public.raw in switched.keys:
+                    replica = self._replica_for(switched, [])
+                    if replica is not None:
+                        log.info("joining the validators of epoch %d", switched.number)
+                        await self._send.send(_Start(replica))
+                    break
 
     async def _tick_loop(self) -> None:
         while True:
@@ -257,13 +297,12 @@ class ConsensusDriver:
                 await self._send.send(_Timer(timer))
 
     # ------------------------------------------------------------ proposing
-    def _maybe_propose(self) -> list[Effect]:
+    def _maybe_propose(self, r: Replica) -> list[Effect]:
         """Primary: propose the next height when due. Backup: hold a candidate so the
         engine's request timer runs while this node waits for something (its pending
         transactions, or any block at all); the candidate is withdrawn only on progress,
         so a primary that censors this node's transactions, or is silent, is replaced
         even while it keeps committing other blocks."""
-        r = self.replica
         height = self.chain.height
         effects: list[Effect] = []
         if self._proposed is not None:
@@ -314,9 +353,13 @@ class ConsensusDriver:
 
     async def _carry_out(self, effect: Effect) -> list[Effect]:
         if isinstance(effect, Send):
-            await self.transport.send(int(effect.to), effect.data)
+            keys = self._epoch_keys(int(effect.message.epoch))
+            if 0 <= int(effect.to) < len(keys):
+                await self.transport.send(keys[int(effect.to)], effect.data)
         elif isinstance(effect, Broadcast):
-            await self.transport.broadcast(effect.data)
+            for key in self._epoch_keys(int(effect.message.epoch)):
+                if key != self.key.public.raw:
+                    await self.transport.send(key, effect.data)
         elif isinstance(effect, Deliver):
             return await self._deliver(effect)
         elif isinstance(effect, SetTimer):
@@ -342,6 +385,9 @@ class ConsensusDriver:
                     self._sync_target,
                 )
                 self._nursery.start_soon(self._sync, effect.certificate)
+        elif isinstance(effect, EpochStarted) and self.key.public.raw not in effect.validators.keys:
+            log.info("no longer a validator from %d on: following the chain", effect.start_seq)
+            self.replica = None
         elif isinstance(effect, EpochStarted):
             log.info(
                 "validator set epoch %d starts after %d", effect.validators.epoch, effect.start_seq
@@ -351,6 +397,12 @@ class ConsensusDriver:
     @property
     def syncing(self) -> bool:
         return self._syncing
+
+    def _epoch_keys(self, number: int) -> list[bytes]:
+        for epoch in self.chain.epochs:
+            if epoch.number == number:
+                return [v.public_key for v in epoch.validators]
+        return []
 
     async def _sync(self, checkpoint: CheckpointCertificate) -> None:
         self.metrics.syncing.set(1)
@@ -374,7 +426,7 @@ class ConsensusDriver:
         """Worker thread: commit, and at a checkpoint height take the snapshot view before
         any later block can be written."""
         committed = self.chain.commit(block, d.certificate, d.payload)
-        if self.snapshots is not None and d.seq % self.replica.config.checkpoint_interval == 0:
+        if self.snapshots is not None and d.seq % self.settings.checkpoint_interval == 0:
             self.snapshots.take(d.seq)
         return committed
 
@@ -391,7 +443,7 @@ class ConsensusDriver:
         async with self.commit_lock:
             committed = await trio.to_thread.run_sync(self._commit, block, d)
         self.chain.finish(committed)
-        if self.snapshots is not None and d.seq % self.replica.config.checkpoint_interval == 0:
+        if self.snapshots is not None and d.seq % self.settings.checkpoint_interval == 0:
             self.snapshots.taken()
         self._last_block_at = trio.current_time()
         if committed.filler and d.payload is not None:
@@ -399,9 +451,39 @@ class ConsensusDriver:
                 "committed payload at %d did not fit the chain: filler block written", d.seq
             )
         await self.on_commit(committed, time.perf_counter() - started)
-        effects = self.replica.on_executed(d.seq, Digest(committed.state_root))
+        r = self.replica
+        if r is None:
+            return []
+        scheduled = committed.scheduled
+        effects = r.on_executed(
+            d.seq,
+            Digest(committed.state_root),
+            None if scheduled is None else scheduled.consensus_set,
+        )
         self.wake()
         return effects
+
+
+async def _commit_synced(
+    driver: ConsensusDriver, payload: bytes | None, cert: CommitCertificate
+) -> Committed | None:
+    """Check a synced certified payload for the next height and execute it; None (and a
+    warning) when the peer's certificate does not hold."""
+    chain = driver.chain
+    seq = chain.height + 1
+    try:
+        verify_commit_certificate(cert, chain.epoch_at(seq).consensus_set, chain.chain_id)
+    except InvalidCertificate as exc:
+        log.warning("block sync: a peer sent a bad certificate for %d: %s", seq, exc)
+        return None
+    if cert.seq != seq:
+        return None
+    block = chain.block_for(seq, payload)
+    async with driver.commit_lock:
+        committed = await trio.to_thread.run_sync(chain.commit, block, cert, payload)
+    chain.finish(committed)
+    await driver.on_commit(committed, 0.0)
+    return committed
 
 
 async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
@@ -418,19 +500,8 @@ async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
             await trio.sleep(0.5)
             continue
         for payload, cert in items:
-            seq = chain.height + 1
-            try:
-                verify_commit_certificate(cert, chain.validator_set, chain.chain_id)
-            except InvalidCertificate as exc:
-                log.warning("block sync: a peer sent a bad certificate for %d: %s", seq, exc)
+            if await _commit_synced(driver, payload, cert) is None:
                 break
-            if cert.seq != seq:
-                break
-            block = chain.block_for(seq, payload)
-            async with driver.commit_lock:
-                committed = await trio.to_thread.run_sync(chain.commit, block, cert, payload)
-            chain.finish(committed)
-            await driver.on_commit(committed, 0.0)
     if chain.height == driver._sync_target and chain.store.state_root != target_root:
         raise ConsensusError("state after block sync differs from the certified checkpoint root")
 
@@ -449,7 +520,7 @@ async def state_sync(driver: ConsensusDriver, checkpoint: CheckpointCertificate)
         manifest = decode_manifest(raw)
         check_manifest(manifest, chain.genesis, checkpoint.state_root)
         payload, cert = items[0]
-        verify_commit_certificate(cert, chain.validator_set, chain.chain_id)
+        verify_commit_certificate(cert, chain.epoch_at(h).consensus_set, chain.chain_id)
         # the manifest's block must be the certified payload (a filler cannot be checked
         # without its parent: catch up by blocks instead)
         if cert.seq != h or payload is None or batch_digest(manifest.block) != cert.digest:

@@ -55,25 +55,21 @@ SYNC_MAX_BLOCKS = 256
 
 
 class P2PTransport:
-    """`consensus_driver.Transport` over p2p: validator index -> its public key."""
+    """`consensus_driver.Transport` over p2p: one bounded outbox and sender task per
+    validator key (created on first use, so validators that join later are reached)."""
 
-    def __init__(self, node: Node, validator_keys: list[bytes], me: bytes) -> None:
+    def __init__(self, node: Node, me: bytes) -> None:
         self.node = node
-        self.keys = validator_keys
         self.me = me
         self._outboxes: dict[bytes, trio.MemorySendChannel[bytes]] = {}
-        self._receivers: dict[bytes, trio.MemoryReceiveChannel[bytes]] = {}
-        for key in validator_keys:
-            if key != me:
-                send, recv = trio.open_memory_channel[bytes](OUTBOX)
-                self._outboxes[key], self._receivers[key] = send, recv
+        self._nursery: trio.Nursery | None = None
         self.dropped = 0
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
-            for key, recv in self._receivers.items():
-                nursery.start_soon(self._drain, key, recv)
+            self._nursery = nursery
             task_status.started()
+            await trio.sleep_forever()
 
     async def _drain(self, key: bytes, recv: trio.MemoryReceiveChannel[bytes]) -> None:
         async for data in recv:
@@ -85,19 +81,18 @@ class P2PTransport:
             except P2PError:
                 self.dropped += 1  # link down or reset: PBFT retransmits
 
-    def _queue(self, key: bytes, data: bytes) -> None:
+    async def send(self, key: bytes, data: bytes) -> None:
+        if key == self.me or self._nursery is None:
+            return
+        outbox = self._outboxes.get(key)
+        if outbox is None:
+            outbox, recv = trio.open_memory_channel[bytes](OUTBOX)
+            self._outboxes[key] = outbox
+            self._nursery.start_soon(self._drain, key, recv)
         try:
-            self._outboxes[key].send_nowait(data)
+            outbox.send_nowait(data)
         except trio.WouldBlock:
             self.dropped += 1
-
-    async def send(self, to: int, data: bytes) -> None:
-        if 0 <= to < len(self.keys) and self.keys[to] != self.me:
-            self._queue(self.keys[to], data)
-
-    async def broadcast(self, data: bytes) -> None:
-        for key in self._outboxes:
-            self._queue(key, data)
 
 
 class TxGossip:
@@ -284,8 +279,11 @@ class Network:
     def quorum_linked(self) -> bool:
         """Links to at least 2f other validators: with this node, a commit quorum."""
         assert self.driver is not None
-        validators = self.driver.replica.validators
-        others = set(validators.keys) - {self.driver.replica.public_key}
+        replica = self.driver.replica
+        if replica is None:
+            return False
+        validators = replica.validators
+        others = set(validators.keys) - {self.driver.key.public.raw}
         return len(self.linked & others) >= validators.quorum - 1
 
     async def fetch_snapshot_part(self, request: list[object]) -> bytes | None:
@@ -321,7 +319,7 @@ class Network:
         (self.linked.add if up else self.linked.discard)(peer)
         if self.driver is not None:
             validators = {v.public_key for v in self.chain.validators} - {
-                self.driver.replica.public_key
+                self.driver.key.public.raw
             }
             self.driver.metrics.peers_linked.set(len(self.linked & validators))
             self.driver.metrics.validators_missing.set(len(validators - self.linked))
@@ -371,7 +369,7 @@ async def start_network(
         metrics=PrometheusMetrics(service.metrics.registry),
     )
     await nursery.start(node.run)
-    transport = P2PTransport(node, [v.public_key for v in chain.validators], key.public.raw)
+    transport = P2PTransport(node, key.public.raw)
     await nursery.start(transport.run)
     network = Network(chain, node, transport)
     network.snapshots = snapshots
@@ -389,26 +387,36 @@ async def start_network(
 
 
 def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, object]:
-    r = driver.replica
-    keys = [v.public_key for v in driver.chain.validators]
-    me = keys[int(r.config.index)]
+    epoch = driver.chain.current_epoch
+    me = driver.key.public.raw
     missing = [
         v.name
-        for v in driver.chain.validators
+        for v in epoch.validators
         if v.public_key != me and network.node is not None and v.public_key not in network.linked
     ]
-    return {
-        "view": int(r.view),
-        "primary": driver.chain.validators[int(r.primary)].name,
-        "is_primary": r.is_primary,
-        "view_change_in_progress": not r.active,
-        "stable_checkpoint": int(r.low),
-        "delivered": int(r.delivered),
+    common: dict[str, object] = {
+        "epoch": epoch.number,
+        "validators": [v.name for v in epoch.validators],
+        "is_validator": driver.replica is not None,
         "validators_not_linked": missing,
         "view_changes": driver.view_changes,
         "invalid_messages": driver.invalid_messages,
         "state_transfer_requests": driver.state_transfer_requests,
         "state_syncs": driver.state_syncs,
+    }
+    r = driver.replica
+    if r is None:
+        return common
+    return {
+        "view": int(r.view),
+        "primary": epoch.validators[int(r.primary)].name
+        if int(r.primary) < len(epoch.validators)
+        else "",
+        "is_primary": r.is_primary,
+        "view_change_in_progress": not r.active,
+        "stable_checkpoint": int(r.low),
+        "delivered": int(r.delivered),
+        **common,
     }
 
 
@@ -416,7 +424,7 @@ def consensus_health(driver: ConsensusDriver, network: Network) -> list[str]:
     """Reasons this node is not making progress normally (empty when all is well)."""
     reasons = []
     status = consensus_status(driver, network)
-    if status["view_change_in_progress"]:
+    if status.get("view_change_in_progress"):
         reasons.append(f"view change in progress (moving to view {status['view']})")
     if driver.syncing:
         reasons.append(f"catching up by block sync (height {driver.chain.height})")

@@ -60,7 +60,14 @@ def open_chain(config: Config, key: PrivateKey) -> Chain:
         nonce_window=config.mempool.nonce_window,
         max_tx_gas=genesis.params.max_tx_gas,
     )
-    return Chain(store, genesis, key.public.raw, mempool)
+    return Chain(
+        store,
+        genesis,
+        key.public.raw,
+        mempool,
+        checkpoint_interval=config.consensus.checkpoint_interval,
+        window=config.consensus.window,
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -29,6 +29,7 @@ from consensus.base import Epoch, batch_digest
 from consensus.certificates import CommitCertificate
 from consensus.errors import InvalidCertificate
 from genesis.document import GenesisDoc
+from primitives import codec
 from primitives.errors import DecodeError
 from scctn_node.chain.block import (
     FILLER_PROPOSER,
@@ -42,7 +43,8 @@ from scctn_node.chain.block import (
 from scctn_node.chain.mempool import Mempool, MempoolConfig
 from scctn_node.chain.store import ChainStore
 from scctn_node.errors import NodeError, StateCorrupt
-from vm import ledger
+from scctn_node.storage.schema import meta_key
+from vm import ledger, validators
 from vm.context import BlockContext
 from vm.executor import execute_block
 from vm.receipt import Receipt
@@ -59,8 +61,45 @@ def validator_infos(doc: GenesisDoc) -> tuple[ValidatorInfo, ...]:
     return tuple(ValidatorInfo(v.name, v.public_key, v.power) for v in doc.validators)
 
 
+@dataclass(frozen=True, slots=True)
+class EpochInfo:
+    """Validators that order every height above `start_seq` (until the next epoch)."""
+
+    number: int
+    start_seq: int
+    validators: tuple[ValidatorInfo, ...]
+
+    @property
+    def consensus_set(self) -> ValidatorSet:
+        return ValidatorSet(
+            epoch=Epoch(self.number), keys=tuple(v.public_key for v in self.validators)
+        )
+
+    @property
+    def keys(self) -> frozenset[bytes]:
+        return frozenset(v.public_key for v in self.validators)
+
+    def to_wire(self) -> list[object]:
+        return [self.number, self.start_seq, [[v.name, v.public_key] for v in self.validators]]
+
+    @classmethod
+    def from_wire(cls, wire: object) -> EpochInfo:
+        f = codec.expect_list(wire, 3, what="epoch")
+        members = tuple(
+            ValidatorInfo(codec.expect_str(m[0]), codec.expect_bytes(m[1], 32), 1)
+            for m in (codec.expect_list(x, 2) for x in codec.expect_seq(f[2]))
+        )
+        return cls(codec.expect_int(f[0]), codec.expect_int(f[1]), members)
+
+
 def consensus_validator_set(doc: GenesisDoc) -> ValidatorSet:
     return ValidatorSet(epoch=Epoch(0), keys=tuple(v.public_key for v in doc.validators))
+
+
+def switch_height(executed_at: int, checkpoint_interval: int, window: int) -> int:
+    """The last height the old validators order after a change executed at `executed_at`
+    (the consensus engine's boundary: roundup(s, K) + L, see consensus/epochs.py)."""
+    return -(-executed_at // checkpoint_interval) * checkpoint_interval + window
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +108,8 @@ class Committed:
     receipts: list[Receipt]
     certificate: CommitCertificate
     state_root: bytes
+    scheduled: EpochInfo | None = None  # a validator change executed here takes effect later
+    switched: EpochInfo | None = None  # the epoch that orders the heights after this one
 
     @property
     def filler(self) -> bool:
@@ -82,18 +123,46 @@ class Chain:
         genesis: GenesisDoc,
         proposer_key: bytes,
         mempool_config: MempoolConfig,
+        *,
+        checkpoint_interval: int = 16,
+        window: int = 64,
     ) -> None:
         store.init_genesis(genesis)
         self.store = store
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self.proposer_key = proposer_key
-        self.validators = validator_infos(genesis)
-        self.validator_set = consensus_validator_set(genesis)
-        self.validator_set_hash = validator_set_hash(self.validators)
+        self.checkpoint_interval = checkpoint_interval
+        self.window = window
+        raw = store.kv.get(meta_key("epochs"))
+        self.epochs: list[EpochInfo] = (
+            [EpochInfo.from_wire(e) for e in codec.decode(raw)]
+            if raw is not None
+            else [EpochInfo(0, 0, validator_infos(genesis))]
+        )
         self.mempool = Mempool(
             mempool_config, self.chain_id, self.committed_nonce, self.is_committed
         )
+
+    # ------------------------------------------------------------- validators
+    def epoch_at(self, height: int) -> EpochInfo:
+        """The epoch whose validators order `height`."""
+        for epoch in reversed(self.epochs):
+            if epoch.start_seq < height:
+                return epoch
+        return self.epochs[0]
+
+    @property
+    def current_epoch(self) -> EpochInfo:
+        return self.epoch_at(self.height + 1)
+
+    @property
+    def validators(self) -> tuple[ValidatorInfo, ...]:
+        return self.current_epoch.validators
+
+    @property
+    def validator_set(self) -> ValidatorSet:
+        return self.current_epoch.consensus_set
 
     def committed_nonce(self, address: bytes) -> int:
         return ledger.get_nonce(StateView(self.store.state), address)
@@ -161,7 +230,7 @@ class Chain:
             proposer=proposer,
             txs_root=merkle_root([t.hash for t in txs]),
             state_root=self.store.state_root,
-            validator_set_hash=self.validator_set_hash,
+            validator_set_hash=validator_set_hash(self.epoch_at(height).validators),
         )
 
     def validate(self, payload: bytes) -> bool:
@@ -173,7 +242,7 @@ class Chain:
         h = block.header
         if h.chain_id != self.chain_id or h.height <= self.height:
             return False
-        if h.proposer not in {v.public_key for v in self.validators}:
+        if h.proposer not in self.epoch_at(h.height).keys:
             return False
         return all(t.hash in self.mempool or t.verify_signature() for t in block.txs)
 
@@ -196,7 +265,7 @@ class Chain:
         expected = self._header(seq, h.time_ms, h.proposer, block.txs)
         if h != expected or h.time_ms < self._last_time_ms() or h.proposer == FILLER_PROPOSER:
             return False
-        if h.proposer not in {v.public_key for v in self.validators}:
+        if h.proposer not in self.epoch_at(seq).keys:
             return False
         return self._parent_certified(block.last_commit, seq)
 
@@ -208,16 +277,35 @@ class Chain:
         if cert.digest != self.store.certified_digest(seq - 1):
             return False
         try:
-            verify_commit_certificate(cert, self.validator_set, self.chain_id)
+            verify_commit_certificate(cert, self.epoch_at(seq - 1).consensus_set, self.chain_id)
         except InvalidCertificate:
             return False
         return True
 
-    def execute(self, block: Block) -> tuple[list[Receipt], list[tuple[bytes, bytes | None]]]:
+    def execute(
+        self, block: Block
+    ) -> tuple[list[Receipt], list[tuple[bytes, bytes | None]], EpochInfo | None, EpochInfo | None]:
+        """Receipts, state changes, and the validator-set events of this block: a change
+        voted in here is scheduled to switch at `switch_height`; at that height the new
+        set takes over (both written to the state deterministically, here)."""
         state = StateView(self.store.state)
-        ctx = BlockContext(self.chain_id, block.height, block.header.time_ms)
+        h = block.height
+        ctx = BlockContext(self.chain_id, h, block.header.time_ms)
         receipts = execute_block(state, block.txs, ctx)
-        return receipts, state.changes()
+        scheduled = switched = None
+        pending = validators.pending_switch(state)
+        members = tuple(
+            ValidatorInfo(m.name, m.public_key, 1) for m in validators.get_validators(state)
+        )
+        last = self.epochs[-1]
+        if pending == 0:  # voted in by this block
+            at = switch_height(h, self.checkpoint_interval, self.window)
+            state.put(validators.PENDING, codec.encode([at]))
+            scheduled = EpochInfo(last.number + 1, at, members)
+        elif pending == h:
+            state.delete(validators.PENDING)
+            switched = EpochInfo(last.number + 1, h, members)
+        return receipts, state.changes(), scheduled, switched
 
     def commit(
         self, block: Block, certificate: CommitCertificate, payload: bytes | None = None
@@ -227,10 +315,15 @@ class Chain:
         thread. `payload` is kept only when the block is a filler for a real payload."""
         if block.header.prev_hash != self.store.last_block_hash or block.height != self.height + 1:
             raise StateCorrupt(f"block {block.height} does not extend the committed chain")
-        receipts, changes = self.execute(block)
+        receipts, changes, scheduled, switched = self.execute(block)
         original = payload if block.header.proposer == FILLER_PROPOSER else None
-        root = self.store.commit_block(block, receipts, changes, certificate, original)
-        return Committed(block, receipts, certificate, root)
+        extra = {}
+        if switched is not None:
+            extra["epochs"] = codec.encode([e.to_wire() for e in (*self.epochs, switched)])
+        root = self.store.commit_block(block, receipts, changes, certificate, original, extra)
+        if switched is not None:
+            self.epochs.append(switched)
+        return Committed(block, receipts, certificate, root, scheduled, switched)
 
     def finish(self, committed: Committed) -> list[bytes]:
         """Mempool bookkeeping after a commit; returns the hashes dropped as unincludable."""

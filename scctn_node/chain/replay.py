@@ -20,14 +20,29 @@ from scctn_node.errors import StateCorrupt
 from scctn_node.storage.kv import MemoryStore
 
 
-def replay(genesis: GenesisDoc, blocks: Iterable[tuple[Block, CommitCertificate]]) -> list[bytes]:
-    """State roots after each block, in order; raises StateCorrupt at the first mismatch."""
-    chain = Chain(ChainStore(MemoryStore()), genesis, b"\x00" * 32, MempoolConfig())
+def replay(
+    genesis: GenesisDoc,
+    blocks: Iterable[tuple[Block, CommitCertificate]],
+    *,
+    checkpoint_interval: int = 16,
+    window: int = 64,
+) -> list[bytes]:
+    """State roots after each block, in order; raises StateCorrupt at the first mismatch.
+    `checkpoint_interval` and `window` must be the network's (they place validator-set
+    switches)."""
+    chain = Chain(
+        ChainStore(MemoryStore()),
+        genesis,
+        b"\x00" * 32,
+        MempoolConfig(),
+        checkpoint_interval=checkpoint_interval,
+        window=window,
+    )
     roots: list[bytes] = []
     for block, cert in blocks:
         h = block.height
         try:
-            verify_commit_certificate(cert, chain.validator_set, genesis.chain_id)
+            verify_commit_certificate(cert, chain.epoch_at(h).consensus_set, genesis.chain_id)
         except InvalidCertificate as exc:
             raise StateCorrupt(f"block {h}: {exc}") from exc
         if cert.seq != h:

@@ -111,6 +111,7 @@ class ChainStore:
         changes: Sequence[tuple[bytes, bytes | None]],
         certificate: CommitCertificate,
         original_payload: bytes | None = None,
+        extra_meta: dict[str, bytes] | None = None,
     ) -> Digest:
         """Persist a committed, executed block atomically; returns the new state root."""
         if block.height != self.height + 1:
@@ -135,6 +136,8 @@ class ChainStore:
         batch.put(schema.meta_key(f"digest/{h}"), certificate.digest)
         if original_payload is not None:  # a filler written for a payload that did not fit
             batch.put(schema.meta_key(f"payload/{h}"), original_payload)
+        for name, value in (extra_meta or {}).items():
+            batch.put(schema.meta_key(name), value)
         batch.put(schema.meta_key(f"root/{h}"), root)
         self._write_with_tree(batch)
         return root

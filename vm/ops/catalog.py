@@ -11,12 +11,14 @@ from vm.errors import InvalidTransaction
 from vm.ops.asset import AssetCreate, AssetIssue, Burn
 from vm.ops.registry import OpCode, Operation
 from vm.ops.transfer import Transfer
+from vm.ops.validator import ValidatorVote
 
 DECODERS: dict[OpCode, Callable[[list[object]], Operation]] = {
     OpCode.ASSET_CREATE: AssetCreate.from_args,
     OpCode.ASSET_ISSUE: AssetIssue.from_args,
     OpCode.TRANSFER: Transfer.from_args,
     OpCode.BURN: Burn.from_args,
+    OpCode.VALIDATOR_VOTE: ValidatorVote.from_args,
 }
 
 

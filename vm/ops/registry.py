@@ -23,6 +23,7 @@ class OpCode(IntEnum):
     ASSET_ISSUE = 2
     TRANSFER = 3
     BURN = 4
+    VALIDATOR_VOTE = 5
 
 
 class Operation(Protocol):
@@ -44,6 +45,7 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.ASSET_ISSUE: "asset.issue",
     OpCode.TRANSFER: "transfer",
     OpCode.BURN: "burn",
+    OpCode.VALIDATOR_VOTE: "validator.vote",
 }
 
 # Gas per operation, charged before the operation runs. TX_BASE is charged once per
@@ -54,6 +56,7 @@ GAS: dict[OpCode, int] = {
     OpCode.ASSET_ISSUE: 2_000,
     OpCode.TRANSFER: 1_000,
     OpCode.BURN: 1_000,
+    OpCode.VALIDATOR_VOTE: 5_000,
 }
 
 
