@@ -17,6 +17,7 @@ from vm.executor import intrinsic_gas
 from vm.ops.asset import AssetCreate, AssetIssue, Burn
 from vm.ops.registry import Operation
 from vm.ops.transfer import Transfer
+from vm.ops.validator import ValidatorVote
 from vm.tx import Transaction
 
 
@@ -174,3 +175,21 @@ def transfer(symbol: str, to: str, amount: int, **kw: Any) -> None:
 def burn(symbol: str, amount: int, **kw: Any) -> None:
     """Destroy points you hold."""
     submit((Burn(symbol, amount),), **kw)
+
+
+@tx_group.command("validator-vote")
+@click.option("--action", type=click.Choice(["add", "remove"]), required=True)
+@click.option("--name", "validator_name", required=True, help="the validator's name")
+@click.option("--public-key", "public_key", required=True, help="its Ed25519 public key (hex)")
+@tx_options
+@handle_errors
+def validator_vote(action: str, validator_name: str, public_key: str, **kw: Any) -> None:
+    """Vote, as a current validator, to add or remove a validator; the change applies when
+    more than two thirds of the set voted, and takes effect at a checkpoint boundary."""
+    try:
+        key = bytes.fromhex(public_key)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        fail("invalid_key", "--public-key must be 64 hex digits", 2)
+    submit((ValidatorVote(action, validator_name, key),), **kw)
