@@ -71,6 +71,13 @@ class MempoolSection:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageSection:
+    # keep this many latest blocks (with receipts and tx index); 0 keeps everything.
+    # The state is always kept whole; blocks at or above the last stable checkpoint too.
+    retain_blocks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LogSection:
     format: str = "text"  # text | json
     level: str = "info"
@@ -85,6 +92,7 @@ class Config:
     consensus: ConsensusSection = field(default_factory=ConsensusSection)
     chain: ChainSection = field(default_factory=ChainSection)
     mempool: MempoolSection = field(default_factory=MempoolSection)
+    storage: StorageSection = field(default_factory=StorageSection)
     log: LogSection = field(default_factory=LogSection)
 
     @property

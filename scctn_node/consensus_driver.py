@@ -57,11 +57,13 @@ from scctn_node.chain.chain import Chain, Committed, EpochInfo
 from scctn_node.config import ConsensusSection
 from scctn_node.consensus_log import ConsensusLog
 from scctn_node.metrics import NodeMetrics
+from scctn_node.pruning import prune, pruned_below, retain_height
 from scctn_node.statesync import SnapshotInvalid, check_manifest, decode_manifest, install_snapshot
 
 log = logging.getLogger("scctn.consensus")
 
 INBOX = 10_000
+PRUNE_STEP = 100  # prune in steps of at least this many heights (compaction is not free)
 
 
 class Transport(Protocol):
@@ -153,6 +155,8 @@ class ConsensusDriver:
         self.snapshots: SnapshotTaker | None = None
         self.state_syncs = 0
         self.state_sync_min_gap = settings.state_sync_min_gap
+        self.retain_blocks = 0  # set from [storage] retain_blocks
+        self._pruning = False
         self._sync_target = 0
         self._syncing = False
         self._nursery: trio.Nursery | None = None
@@ -398,6 +402,28 @@ class ConsensusDriver:
     def syncing(self) -> bool:
         return self._syncing
 
+    def _maybe_prune(self) -> None:
+        """Drop old blocks in the background (one prune at a time), never at or above the
+        stable checkpoint or the oldest snapshot this node may still serve."""
+        if self.retain_blocks <= 0 or self._pruning or self._nursery is None:
+            return
+        stable = int(self.replica.low) if self.replica is not None else self.chain.height
+        floor = min(stable, self.chain.height - 3 * self.settings.checkpoint_interval)
+        keep_from = retain_height(self.chain.height, self.retain_blocks, floor)
+        if keep_from - pruned_below(self.chain.store.kv) < min(PRUNE_STEP, self.retain_blocks):
+            return
+        self._pruning = True
+        self._nursery.start_soon(self._prune, keep_from)
+
+    async def _prune(self, keep_from: int) -> None:
+        try:
+            result = await trio.to_thread.run_sync(
+                partial(prune, self.chain.store.kv, keep_from=keep_from)
+            )
+            log.info("pruned blocks below %d (%d keys)", result.pruned_below, result.keys_deleted)
+        finally:
+            self._pruning = False
+
     def _epoch_keys(self, number: int) -> list[bytes]:
         for epoch in self.chain.epochs:
             if epoch.number == number:
@@ -443,8 +469,10 @@ class ConsensusDriver:
         async with self.commit_lock:
             committed = await trio.to_thread.run_sync(self._commit, block, d)
         self.chain.finish(committed)
-        if self.snapshots is not None and d.seq % self.settings.checkpoint_interval == 0:
-            self.snapshots.taken()
+        if d.seq % self.settings.checkpoint_interval == 0:
+            if self.snapshots is not None:
+                self.snapshots.taken()
+            self._maybe_prune()
         self._last_block_at = trio.current_time()
         if committed.filler and d.payload is not None:
             log.warning(
@@ -490,6 +518,7 @@ async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
     """Fetch, verify and execute certified blocks up to the sync target."""
     chain = driver.chain
     assert driver.blocks is not None
+    misses = 0
     while chain.height < driver._sync_target:
         try:
             items = await driver.blocks.fetch(chain.height + 1, driver._sync_target - chain.height)
@@ -497,8 +526,16 @@ async def _sync_blocks(driver: ConsensusDriver, target_root: bytes) -> None:
             log.info("block sync: %s; retrying", exc)
             items = []
         if not items:
+            misses += 1
+            if misses == 20:
+                log.error(
+                    "no peer serves blocks from height %d (pruned?): stop this node, delete its "
+                    "data directory and restart it to state-sync",
+                    chain.height + 1,
+                )
             await trio.sleep(0.5)
             continue
+        misses = 0
         for payload, cert in items:
             if await _commit_synced(driver, payload, cert) is None:
                 break

@@ -135,6 +135,7 @@ async def run_node(
                 on_commit=service.on_commit,
                 commit_lock=service.commit_lock,
             )
+            driver.retain_blocks = config.storage.retain_blocks
             network.attach(driver)
             service.on_admitted.append(lambda items, from_peer: driver.wake())
             service.consensus_status = lambda: consensus_status(driver, network)

@@ -22,6 +22,7 @@ from primitives.errors import InvalidAddress
 from primitives.keys import format_address, parse_address
 from scctn_node.api import views
 from scctn_node.errors import BadRequest, MempoolFull, NodeError, NotFound
+from scctn_node.pruning import pruned_below
 from scctn_node.service import NodeService, SubmitResult
 from vm import ledger
 from vm.state import StateView
@@ -222,9 +223,8 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
     async def get_tx(tx_hash: str) -> dict[str, Any]:
         h = _hex_arg(tx_hash, 32, "tx hash")
         loc = chain.store.locate_tx(h)
-        if loc is not None:
-            block = chain.store.block(loc.height)
-            assert block is not None
+        block = None if loc is None else chain.store.block(loc.height)
+        if loc is not None and block is not None:  # (a prune may race the two reads)
             return {
                 "hash": tx_hash.lower(),
                 "status": "committed",
@@ -239,6 +239,12 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
         reason = chain.mempool.dropped(h)
         if reason is not None:
             return {"hash": tx_hash.lower(), "status": "dropped", "reason": reason}
+        below = pruned_below(chain.store.kv)
+        if below:
+            raise NotFound(
+                f"no transaction {tx_hash} (this node keeps blocks from height {below} on)",
+                "tx_not_found",
+            )
         raise NotFound(f"no transaction {tx_hash}", "tx_not_found")
 
     @app.get(
@@ -258,6 +264,9 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
             raise BadRequest("height must not be negative", "malformed_height")
         block = chain.store.block(height) if height > 0 else None
         if block is None:
+            below = pruned_below(chain.store.kv)
+            if 0 < height < below:
+                raise NotFound(f"block {height} was pruned (kept from {below} on)", "block_pruned")
             raise NotFound(f"no block at height {height}", "block_not_found")
         body = views.block(block, chain.store.receipts(height) if full else None, full=full)
         body["commit"] = views.certificate(chain.store.commit_of(height))
