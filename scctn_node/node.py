@@ -134,6 +134,7 @@ async def run_node(
                 empty_block_interval_ms=config.chain.empty_block_interval_ms,
                 on_commit=service.on_commit,
                 commit_lock=service.commit_lock,
+                metrics=metrics,
             )
             driver.retain_blocks = config.storage.retain_blocks
             network.attach(driver)

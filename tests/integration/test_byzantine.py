@@ -209,6 +209,9 @@ async def scenario(cluster: Cluster, byz: Byzantine) -> None:
         # and it reached the node through p2p as consensus traffic (see /metrics)
         seen = await call(metric, node, 'scctn_p2p_messages_in_total{kind="consensus"}')
         assert seen >= sent[i]
+        # the refusals show in the node's own metrics too
+        refused = await call(metric, node, "scctn_consensus_invalid_messages_total")
+        assert refused == status["consensus"]["invalid_messages"]
     assert height >= 1
 
 
