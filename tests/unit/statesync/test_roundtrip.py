@@ -18,10 +18,11 @@ from scctn_node.statesync import (
     decode_manifest,
     install_snapshot,
     make_snapshot,
+    open_view,
 )
 from scctn_node.statesync.format import encode_chunk
 from scctn_node.storage import schema
-from scctn_node.storage.kv import KVStore, LevelDBStore, MemoryStore
+from scctn_node.storage.kv import KVStore, LevelDBStore, MemoryStore, StorageError
 from scctn_node.storage.proof import InvalidProof, verify_proof
 from tests.unit.statesync.helpers import (
     all_items,
@@ -199,3 +200,17 @@ def test_manifest_over_one_message_is_refused_at_the_source() -> None:
     assert exc.value.code == Codes.TOO_LARGE
     with pytest.raises(SnapshotError):
         SnapshotSource(store)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_source_over_a_view_taken_earlier_serves_that_moment(kind: str, tmp_path: Path) -> None:
+    with open_kv(kind, tmp_path / "src") as src_kv:
+        source = build_chain(src_kv)
+        expected, chunks = make_snapshot(source, chunk_bytes=600)
+        view = open_view(src_kv)  # taken right after the checkpoint block, as the node does
+        commit(source, {b"acct/after": b"1"})  # the walk runs later, after more commits
+        with SnapshotSource(source, chunk_bytes=600, view=view) as served:
+            assert served.manifest == expected
+            assert [served.read_chunk(i) for i in range(expected.chunk_count)] == chunks
+        with pytest.raises(StorageError):  # the source owned the view and closed it
+            view.get(b"m")
