@@ -15,7 +15,14 @@ def test_small_run_reports_every_figure(tmp_path: Path) -> None:
     figures = bench.run(3_000, chunk_bytes=4096, batch_items=500, directory=tmp_path)
     assert figures["keys"] == 3_000
     assert figures["chunks"] > 10
-    for name in ("build_s", "source_open_s", "install_s", "install_rss_mb", "manifest_bytes", "chunks"):
+    for name in (
+        "build_s",
+        "source_open_s",
+        "install_s",
+        "install_rss_mb",
+        "manifest_bytes",
+        "chunks",
+    ):
         assert math.isfinite(figures[name]) and figures[name] > 0, name
     assert list(tmp_path.iterdir()) == []  # the temporary databases are removed
 
