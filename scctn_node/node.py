@@ -32,6 +32,7 @@ from scctn_node.keystore import Keystore, passphrase_from_env_or_file
 from scctn_node.metrics import NodeMetrics
 from scctn_node.network import consensus_health, consensus_status, start_network
 from scctn_node.service import NodeService
+from scctn_node.statesync import discard_interrupted_install
 from scctn_node.storage.kv import LevelDBStore
 
 log = logging.getLogger("scctn.node")
@@ -53,7 +54,10 @@ def load_validator_key(config: Config) -> PrivateKey:
 def open_chain(config: Config, key: PrivateKey) -> Chain:
     genesis = load_genesis(config.genesis_path)
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
-    store = ChainStore(LevelDBStore(config.db_path))
+    kv = LevelDBStore(config.db_path)
+    if discard_interrupted_install(kv):  # a state sync cut short by a crash: start clean
+        log.warning("discarded a state-sync install that a crash interrupted")
+    store = ChainStore(kv)
     mempool = MempoolConfig(
         max_txs=config.mempool.max_txs,
         max_per_account=config.mempool.max_per_account,
