@@ -6,15 +6,18 @@ order restores the view (the last view-change or new-view), the (view, seq) -> d
 map that `Replica.accept_pre_prepare` refuses to contradict, the next sequence number
 a primary may assign, and the prepared certificates its view-changes must report.
 Votes received from others are not persisted: peers resend what is missing in answer
-to STATUS messages.
+to STATUS messages. Commit certificates of executed blocks come back from the
+application's block store, so a restarted replica can still serve them to peers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from consensus.base import Seq, View
+from consensus.certificates import CommitCertificate
 from consensus.errors import StateCorrupt
 from consensus.messages import Checkpoint, Commit, Prepare, PrePrepare, Signed
 from consensus.records import EpochRecord, PreparedRecord, Record, SentRecord, StableRecord
@@ -24,7 +27,12 @@ if TYPE_CHECKING:
     from consensus.replica import Replica
 
 
-def replay(r: Replica, records: list[Record], executed: Seq) -> None:
+def replay(
+    r: Replica,
+    records: list[Record],
+    executed: Seq,
+    blocks: Sequence[tuple[CommitCertificate, bytes | None]] = (),
+) -> None:
     epoch = r.validators.epoch
     for record in records:
         if isinstance(record, EpochRecord):
@@ -50,6 +58,9 @@ def replay(r: Replica, records: list[Record], executed: Seq) -> None:
         else:
             _replay_new_view(r, record.message)
     r.delivered = Seq(max(r.config.start_seq, executed))
+    for block, payload in blocks:  # the application's stored blocks: we can serve them
+        if r.low < block.seq <= r.delivered and block.epoch == epoch:
+            r.committed[block.seq] = (block, payload)
     r.next_seq = Seq(max(r.next_seq, r.low + 1))
     r.assigned = {
         d for (view, _), pp in r.pre_prepares.items() if view == r.view for d in [pp.body.digest]

@@ -30,7 +30,7 @@ Deviations from the paper are listed in docs/consensus.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from consensus import recovery
@@ -145,13 +145,16 @@ class Replica:
         validate: Validate,
         records: list[Record],
         executed: Seq,
+        blocks: Sequence[tuple[CommitCertificate, bytes | None]] = (),
     ) -> Replica:
         """Rebuild a replica from its write-ahead log after a crash; call `start()` next.
 
-        `executed` is the last seq the application executed durably.
+        `executed` is the last seq the application executed durably; `blocks` are the
+        committed blocks it stored with their certificates (at least those above the
+        last stable checkpoint), which the replica serves to peers that lack them.
         """
         replica = cls(config, signer, verifier, validate)
-        recovery.replay(replica, records, executed)
+        recovery.replay(replica, records, executed, blocks)
         return replica
 
     def start(self) -> list[Effect]:
@@ -192,9 +195,7 @@ class Replica:
         del self._timers[timer.kind]
         if timer.kind is TimerKind.STATUS:
             return self._broadcast_status() + self.refresh_timers(progress=False)
-        if timer.kind is TimerKind.PROGRESS:
-            return self.changer.start(View(self.view + 1))
-        return self.changer.start(View(self.view + 1))
+        return self.changer.start(View(self.view + 1))  # request or new-view timer
 
     def propose(self, payload: bytes) -> list[Effect]:
         """Offer a batch. The primary orders it; a backup holds it and, if it is not

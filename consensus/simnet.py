@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from consensus.base import Digest, Epoch, ReplicaId, Seq
-from consensus.certificates import CheckpointCertificate
+from consensus.certificates import CheckpointCertificate, CommitCertificate
 from consensus.config import ReplicaConfig, ValidatorSet
 from consensus.crypto import Signer, StubSigner, StubVerifier, Verifier
 from consensus.effects import (
@@ -97,6 +97,8 @@ class SimApp:
         self.payloads: dict[Seq, bytes | None] = {}
         self.roots: dict[Seq, Digest] = {start: ZERO_DIGEST}
         self.changes: dict[Seq, ValidatorSet] = {}
+        # Blocks are stored with their certificates (the node's block store does too).
+        self.certificates: dict[Seq, tuple[CommitCertificate, bytes | None]] = {}
         self.errors: list[str] = []
 
     def execute(
@@ -216,6 +218,7 @@ class HonestNode:
             valid_payload,
             list(self.records),
             self.app.executed,
+            [self.app.certificates[s] for s in sorted(self.app.certificates)],
         )
         effects = self._reschedule() + self.replica.start()
         delivered = set(self.app.payloads.values())
@@ -234,6 +237,7 @@ class HonestNode:
         return self._reschedule() + self.replica.on_state_transferred(seq)
 
     def execute(self, effect: Deliver) -> list[Effect]:
+        self.app.certificates[effect.seq] = (effect.certificate, effect.payload)
         root, change = self.app.execute(effect.seq, effect.digest, effect.payload)
         return self.replica.on_executed(effect.seq, root, change)
 

@@ -159,6 +159,27 @@ def test_replica_two_epochs_behind_catches_up() -> None:
     assert outcome.transfers >= 2
 
 
+def test_regression_n4_seed303050_restarted_replicas_serve_stored_blocks() -> None:
+    """Found by the soak at seed 303050: two replicas restarted right after executing
+    seqs 11-13 and could no longer send their commit certificates to the third, which
+    had missed seq 12; with the fourth silent, checkpoint 12 could never become stable.
+    `Replica.restore` now takes the application's stored blocks and certificates."""
+    generated = make_schedule(303050, 4)
+    schedule = Schedule(
+        seed=303050,
+        n=4,
+        byzantine={3: "silent"},
+        links=Links(min_delay=1, max_delay=5, drop_ppm=10_000),
+        faults=Faults(
+            800, [Partition(472, 486, frozenset({1, 2}))], [Crash(0, 774, 780), Crash(1, 772, 773)]
+        ),
+        proposals=generated.proposals,
+        checkpoint_interval=generated.checkpoint_interval,
+        window=8,
+    )
+    check([schedule])
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [4, 7])
 def test_byzantine_primary_of_each_kind(kind: str, n: int) -> None:

@@ -212,3 +212,30 @@ def test_own_vote_in_a_later_view_restores_that_view() -> None:
     mine = signed(4, 2, Prepare(View(3), Seq(1), d))
     again = restart(2, [SentRecord(mine)])
     assert again.view == 3 and again.active and again.own_votes[(View(3), Seq(1))] == d
+
+
+def test_restarted_replica_serves_the_blocks_its_application_stored() -> None:
+    from consensus.messages import Status
+    from tests.unit.consensus.helpers import Loopback, bodies
+
+    replicas = [replica(4, i) for i in range(4)]
+    net = Loopback(replicas)
+    net.down.add(3)
+    net.run(0, replicas[0].propose(b"tx:a"))
+    (block,) = net.delivered[1]
+    cfg = config(4, 1)
+    signer = StubSigner(cfg.validators.key(1))
+    again = Replica.restore(
+        cfg, signer, StubVerifier(), valid_payload, [], Seq(1), [(block.certificate, block.payload)]
+    )
+    answer = again.on_message(signed(4, 3, Status(View(0), True, Seq(0), Seq(0))))
+    from consensus.certificates import CommitProof
+
+    assert [(p.cert.seq, p.payload) for p in bodies(answer, CommitProof)] == [(1, b"tx:a")]
+    forgetful = restart(1, [], executed=1)
+    assert (
+        bodies(
+            forgetful.on_message(signed(4, 3, Status(View(0), True, Seq(0), Seq(0)))), CommitProof
+        )
+        == []
+    )
