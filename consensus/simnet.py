@@ -376,7 +376,9 @@ class Simulation:
                 if self.on_deliver is not None:
                     self.on_deliver(index, effect)
                 if isinstance(node, HonestNode):
-                    queue = node.execute(effect) + queue
+                    # FIFO: what executing this block returns goes after the effects
+                    # already returned (which may hold the next Delivers).
+                    queue += node.execute(effect)
             elif isinstance(effect, SetTimer):
                 item = (index, self.incarnation[index], effect.timer)
                 self._push(self.now + effect.duration, _TIMER, item)

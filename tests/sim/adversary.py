@@ -122,7 +122,7 @@ class ByzantineNode:
             effect = queue.pop(0)
             if isinstance(effect, Deliver):
                 root, change = self.app.execute(effect.seq, effect.digest, effect.payload)
-                queue = self.inner.on_executed(effect.seq, root, change) + queue
+                queue += self.inner.on_executed(effect.seq, root, change)
             elif isinstance(effect, Broadcast):
                 out += self._rewrite(effect)
             elif isinstance(effect, (Send, SetTimer)):

@@ -180,6 +180,15 @@ def test_regression_n4_seed303050_restarted_replicas_serve_stored_blocks() -> No
     check([schedule])
 
 
+@pytest.mark.parametrize(("seed", "n"), [(503254, 7), (704926, 4)])
+def test_regression_deliveries_are_executed_in_order(seed: int, n: int) -> None:
+    """Found by the soak (seeds 503254, 704926): the simulator's driver carried out the
+    effects of `on_executed` before the rest of the list it was working through, so a
+    Deliver the engine returned later (seq 9, unlocked by the checkpoint at 4) was
+    executed before earlier ones (5-8). Drivers must keep effects in FIFO order."""
+    check([make_schedule(seed, n)])
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [4, 7])
 def test_byzantine_primary_of_each_kind(kind: str, n: int) -> None:
