@@ -47,9 +47,9 @@ class P2PSection:
 
 @dataclass(frozen=True, slots=True)
 class ConsensusSection:
-    checkpoint_interval: int = 16
-    window: int = 64
-    base_timeout_ms: int = 2_000
+    checkpoint_interval: int = 4  # K and L must be the same on every validator
+    window: int = 16
+    base_timeout_ms: int = 4_000
     max_timeout_ms: int = 60_000
     status_interval_ms: int = 1_000
     # a node at height 0 this many blocks or more behind a stable checkpoint installs a

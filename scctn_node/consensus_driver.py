@@ -63,6 +63,7 @@ from scctn_node.statesync import SnapshotInvalid, check_manifest, decode_manifes
 log = logging.getLogger("scctn.consensus")
 
 INBOX = 10_000
+BACKLOG = 500  # pending transactions that make the primary propose without waiting
 PRUNE_STEP = 100  # prune in steps of at least this many heights (compaction is not free)
 
 
@@ -323,10 +324,10 @@ class ConsensusDriver:
             return effects  # a proposal now would only be lost (and start a view change)
         now = trio.current_time()
         pending = len(self.chain.mempool) > 0
-        if r.is_primary:
-            due = self._last_block_at + (
-                self.block_interval if pending else self.empty_block_interval
-            )
+        if r.is_primary:  # with a backlog waiting, propose as soon as the last block executed
+            backlog = len(self.chain.mempool) >= BACKLOG
+            wait = 0.0 if backlog else self.block_interval if pending else self.empty_block_interval
+            due = self._last_block_at + wait
         else:  # a backup waits: for its transactions, or for the primary's empty blocks
             due = self._last_block_at + (0.0 if pending else self.empty_block_interval * 2)
         if now < due:

@@ -16,6 +16,7 @@ gossip, and block sync, over `p2p.Node`.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 
 import msgpack
@@ -25,6 +26,7 @@ from consensus.base import batch_digest
 from consensus.certificates import CommitCertificate
 from p2p import (
     Delivered,
+    Limits,
     MsgClass,
     Node,
     P2PConfig,
@@ -42,12 +44,14 @@ from scctn_node.chain.block import FILLER_PROPOSER
 from scctn_node.chain.chain import Chain
 from scctn_node.config import Config, parse_peer
 from scctn_node.consensus_driver import ConsensusDriver, NoTransport, Transport
+from scctn_node.errors import ConfigError
 from scctn_node.service import NodeService
 from scctn_node.snapshots import SnapshotServer, is_error
 
 log = logging.getLogger("scctn.network")
 
 OUTBOX = 4_096
+P2P_MAX_PAYLOAD = 8 * 1024 * 1024  # view changes carry prepared blocks (see chain.py)
 GOSSIP_FLUSH_S = 0.02
 GOSSIP_MAX_BYTES = 512 * 1024
 SYNC_MAX_BYTES = 768 * 1024
@@ -336,6 +340,7 @@ async def start_network(
     others = [v.public_key for v in chain.validators if v.public_key != key.public.raw]
     if not others and not config.p2p.peers:
         return Network(chain, None, None)
+    _check_listen(config.p2p.host, config.p2p.port)
     specs = []
     addressed = set()
     for text in config.p2p.peers:
@@ -364,6 +369,7 @@ async def start_network(
             listen_port=config.p2p.port,
             peers=tuple(specs),
             observers=observers,
+            limits=Limits(max_payload=P2P_MAX_PAYLOAD),
         ),
         request_handler=serve,
         metrics=PrometheusMetrics(service.metrics.registry),
@@ -384,6 +390,18 @@ async def start_network(
     nursery.start_soon(pump_events, node, network.on_consensus, admit, network.on_peer)
     nursery.start_soon(rebroadcast, network, chain)
     return network
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail with a clear error (not a traceback) when the p2p port cannot be had."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen for p2p on {host}:{port}: {exc.strerror}") from exc
+    finally:
+        sock.close()
 
 
 def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, object]:

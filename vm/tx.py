@@ -158,3 +158,11 @@ class SignedTransaction:
 
 
 _SIG_ENCODED = 2 + 64
+
+
+def tx_hash_of(raw: bytes) -> bytes:
+    """The hash a well-formed encoded transaction would have, without decoding it (to
+    recognise copies of known transactions cheaply; anything else still gets decoded)."""
+    if len(raw) <= 1 + _SIG_ENCODED or raw[0] != 0x92:
+        return b""
+    return digest(Tags.TX, raw[1:-_SIG_ENCODED])

@@ -135,7 +135,9 @@ def run(settings: TpsSettings = TpsSettings()) -> dict[str, float]:
         (GenesisAsset("PTS", "Points", 0, 10**15, issuer.address()),),
         tuple(GenesisBalance(k.address(), "PTS", 10**9) for k in keys),
     )
-    with tempfile.TemporaryDirectory(prefix="scctn-bench-") as tmp:
+    keep = os.environ.get("SCCTN_BENCH_KEEP")  # keep the homes and logs to look at
+    with tempfile.TemporaryDirectory(prefix="scctn-bench-") as scratch:
+        tmp = tempfile.mkdtemp(prefix="scctn-bench-kept-") if keep else scratch
         write_private(Path(tmp) / "pass", "bench\n")
         homes = write_network(
             Path(tmp),

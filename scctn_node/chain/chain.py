@@ -42,6 +42,7 @@ from scctn_node.chain.block import (
 )
 from scctn_node.chain.mempool import Mempool, MempoolConfig
 from scctn_node.chain.store import ChainStore
+from scctn_node.config import ConsensusSection
 from scctn_node.errors import NodeError, StateCorrupt
 from scctn_node.storage.schema import meta_key
 from vm import ledger, validators
@@ -51,10 +52,14 @@ from vm.receipt import Receipt
 from vm.state import StateView
 from vm.tx import SignedTransaction
 
-# A proposal travels in one p2p message (at most 1 MiB), and a view change carries the
-# prepared proposal inside each of 2f+1 VIEW-CHANGE messages gathered into one NEW-VIEW:
-# keep a block's transactions well under a third of that.
-MAX_PROPOSAL_TX_BYTES = 200 * 1024
+# A VIEW-CHANGE carries every prepared proposal above the stable checkpoint (about one
+# checkpoint interval of blocks, plus the one in flight), and a NEW-VIEW gathers 2f+1 of
+# them: with 128 KiB blocks and checkpoints every 4 blocks a NEW-VIEW of 4 validators stays
+# near 2 MB, under the engine's 4 MiB message limit and the node's 8 MiB p2p limit.
+MAX_PROPOSAL_TX_BYTES = 128 * 1024
+
+
+DEFAULT_CONSENSUS = ConsensusSection()
 
 
 def validator_infos(doc: GenesisDoc) -> tuple[ValidatorInfo, ...]:
@@ -124,8 +129,8 @@ class Chain:
         proposer_key: bytes,
         mempool_config: MempoolConfig,
         *,
-        checkpoint_interval: int = 16,
-        window: int = 64,
+        checkpoint_interval: int = DEFAULT_CONSENSUS.checkpoint_interval,
+        window: int = DEFAULT_CONSENSUS.window,
     ) -> None:
         store.init_genesis(genesis)
         self.store = store
@@ -140,6 +145,7 @@ class Chain:
             if raw is not None
             else [EpochInfo(0, 0, validator_infos(genesis))]
         )
+        self._decoded: dict[bytes, Block] = {}
         self.mempool = Mempool(
             mempool_config, self.chain_id, self.committed_nonce, self.is_committed
         )
@@ -233,10 +239,22 @@ class Chain:
             validator_set_hash=validator_set_hash(self.epoch_at(height).validators),
         )
 
+    def _decode(self, payload: bytes) -> Block:
+        """decode_block, remembering the last few (a proposal is validated when it is
+        pre-prepared and turned into a block when it is delivered)."""
+        key = batch_digest(payload)
+        block = self._decoded.get(key)
+        if block is None:
+            block = decode_block(payload)
+            self._decoded[key] = block
+            while len(self._decoded) > 8:
+                self._decoded.pop(next(iter(self._decoded)))
+        return block
+
     def validate(self, payload: bytes) -> bool:
         """A backup's check of a proposal before it prepares it (see the module doc)."""
         try:
-            block = decode_block(payload)
+            block = self._decode(payload)
         except DecodeError:
             return False
         h = block.header
@@ -255,7 +273,7 @@ class Chain:
         if payload is None:
             return self.filler(seq)
         try:
-            block = decode_block(payload)
+            block = self._decode(payload)
         except DecodeError:
             return self.filler(seq)
         return block if self._fits(block, seq) else self.filler(seq)

@@ -28,7 +28,7 @@ from scctn_node.errors import MempoolFull, TransactionRejected
 from vm import codes
 from vm.errors import InvalidTransaction
 from vm.executor import intrinsic_gas
-from vm.tx import SignedTransaction
+from vm.tx import SignedTransaction, tx_hash_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,9 @@ class Mempool:
     # ------------------------------------------------------------- admission
     def decode(self, raw: bytes) -> SignedTransaction:
         """Stateless checks (decode, chain, gas, signature): safe to run in a worker thread."""
+        known = self._by_hash.get(tx_hash_of(raw))
+        if known is not None:  # a rebroadcast of a pooled transaction: `admit` says "known"
+            return known
         try:
             stx = SignedTransaction.decode(raw)
         except InvalidTransaction as exc:

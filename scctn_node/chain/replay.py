@@ -13,7 +13,7 @@ from consensus.certificates import CommitCertificate
 from consensus.errors import InvalidCertificate
 from genesis.document import GenesisDoc
 from scctn_node.chain.block import FILLER_PROPOSER, Block
-from scctn_node.chain.chain import Chain
+from scctn_node.chain.chain import DEFAULT_CONSENSUS, Chain
 from scctn_node.chain.mempool import MempoolConfig
 from scctn_node.chain.store import ChainStore
 from scctn_node.errors import StateCorrupt
@@ -24,8 +24,8 @@ def replay(
     genesis: GenesisDoc,
     blocks: Iterable[tuple[Block, CommitCertificate]],
     *,
-    checkpoint_interval: int = 16,
-    window: int = 64,
+    checkpoint_interval: int = DEFAULT_CONSENSUS.checkpoint_interval,
+    window: int = DEFAULT_CONSENSUS.window,
 ) -> list[bytes]:
     """State roots after each block, in order; raises StateCorrupt at the first mismatch.
     `checkpoint_interval` and `window` must be the network's (they place validator-set

@@ -18,9 +18,6 @@ def test_old_blocks_are_pruned_and_reported(tmp_path: Path) -> None:
     cfg = home / "config.toml"
     text = cfg.read_text().replace("retain_blocks = 0", "retain_blocks = 10")
     text = text.replace("empty_block_interval_ms = 500", "empty_block_interval_ms = 100")
-    text = text.replace("checkpoint_interval = 16", "checkpoint_interval = 4").replace(
-        "window = 64", "window = 16"
-    )
     cfg.write_text(text)
     node = NodeProcess(home).start()
     try:

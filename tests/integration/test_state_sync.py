@@ -16,10 +16,10 @@ def small_checkpoints(cluster: Cluster, interval: int = 4) -> None:
     for node in cluster.nodes:
         cfg = node.home / "config.toml"
         text = cfg.read_text().replace(
-            "checkpoint_interval = 16", f"checkpoint_interval = {interval}"
+            "checkpoint_interval = 4", f"checkpoint_interval = {interval}"
         )
         text = text.replace("state_sync_min_gap = 1000", "state_sync_min_gap = 1")
-        cfg.write_text(text.replace("window = 64", f"window = {interval * 4}"))
+        cfg.write_text(text.replace("window = 16", f"window = {interval * 4}"))
 
 
 def test_wiped_validator_state_syncs_and_rejoins(tmp_path: Path) -> None:
