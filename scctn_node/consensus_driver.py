@@ -52,7 +52,7 @@ from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.records import Record
 from primitives.errors import DecodeError
 from primitives.keys import PrivateKey
-from scctn_node.chain.block import Block
+from scctn_node.chain.block import FILLER_PROPOSER, Block
 from scctn_node.chain.chain import Chain, Committed, EpochInfo
 from scctn_node.config import ConsensusSection
 from scctn_node.consensus_log import ConsensusLog
@@ -195,8 +195,29 @@ class ConsensusDriver:
         signer, verifier = Ed25519Signer(self.key), Ed25519Verifier()
         executed = Seq(self.chain.height)
         if records:
-            return Replica.restore(config, signer, verifier, self.chain.validate, records, executed)
+            return Replica.restore(
+                config,
+                signer,
+                verifier,
+                self.chain.validate,
+                records,
+                executed,
+                self._recent_blocks(s.window),
+            )
         return Replica(config, signer, verifier, self.chain.validate)
+
+    def _recent_blocks(self, count: int) -> list[tuple[CommitCertificate, bytes | None]]:
+        """The last `count` committed payloads with their certificates, for a restarted
+        replica to serve peers that missed them."""
+        store = self.chain.store
+        out = []
+        for h in range(max(1, self.chain.height - count + 1), self.chain.height + 1):
+            block, cert = store.block(h), store.commit_of(h)
+            if block is None or cert is None:
+                continue
+            filler = block.header.proposer == FILLER_PROPOSER
+            out.append((cert, store.original_payload(h) if filler else block.encode()))
+        return out
 
     # ---------------------------------------------------------------- inputs
     def deliver_message(self, data: bytes) -> bool:
