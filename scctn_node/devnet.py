@@ -7,7 +7,7 @@ validator key in its own keystore, all encrypted with one passphrase file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,16 @@ def write_network(
     passphrase: str,
     passphrase_file: Path,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    dial_port: Callable[[int, int], int] | None = None,
 ) -> list[Path]:
+    """`dial_port(i, j)`: the port node i dials to reach node j (default: j's own p2p
+    port; tests route links through proxies with it)."""
     homes = []
     for i, key in enumerate(keys):
         home = root / f"node{i}"
         home.mkdir(parents=True, exist_ok=True)
         peers = [
-            f"{other.public.hex()}@127.0.0.1:{p2p_ports[j]}"
+            f"{other.public.hex()}@127.0.0.1:{p2p_ports[j] if dial_port is None else dial_port(i, j)}"
             for j, other in enumerate(keys)
             if j != i
         ]

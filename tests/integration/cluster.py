@@ -8,8 +8,7 @@ from pathlib import Path
 
 from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
 from primitives.keys import PrivateKey
-from scctn_node.config import default_config
-from scctn_node.keystore import Keystore
+from scctn_node.devnet import write_network
 from scctn_node.localnet import write_private
 from tests.integration.nodeproc import NodeProcess, free_port
 
@@ -54,27 +53,21 @@ class Cluster:
             (GenesisAsset("PTS", "Points", 0, 10**15, issuer.address()),),
             tuple(GenesisBalance(sender_key(i).address(), "PTS", 10**9) for i in range(senders)),
         )
-        self.nodes: list[NodeProcess] = []
-        for i, key in enumerate(self.keys):
-            home = root / f"node{i}"
-            home.mkdir(parents=True)
-            peers = [
-                f"{other.public.hex()}@127.0.0.1:{self._dial_port(i, j, route)}"
-                for j, other in enumerate(self.keys)
-                if j != i
-            ]
-            cfg = default_config(
-                home,
-                node={"moniker": f"v{i}", "passphrase_file": str(root / "pass")},
-                api={"port": free_port()},
-                p2p={"port": self.p2p_ports[i], "peers": peers},
-                chain={"empty_block_interval_ms": 500, "block_interval_ms": 100},
-                consensus={"base_timeout_ms": 1500, "status_interval_ms": 500},
-            )
-            (home / "config.toml").write_text(cfg.to_toml())
-            doc.save(home / "genesis.json")
-            Keystore(home / "keys").import_seed("validator", key.seed.hex(), PASSPHRASE, fast=True)
-            self.nodes.append(NodeProcess(home))
+        homes = write_network(
+            root,
+            doc,
+            self.keys,
+            api_ports=[free_port() for _ in range(n)],
+            p2p_ports=self.p2p_ports,
+            passphrase=PASSPHRASE,
+            passphrase_file=root / "pass",
+            overrides={
+                "chain": {"empty_block_interval_ms": 500, "block_interval_ms": 100},
+                "consensus": {"base_timeout_ms": 1500, "status_interval_ms": 500},
+            },
+            dial_port=lambda i, j: self._dial_port(i, j, route),
+        )
+        self.nodes: list[NodeProcess] = [NodeProcess(home) for home in homes]
 
     def _dial_port(self, i: int, j: int, route: Callable[[int, int, int], int] | None) -> int:
         return self.p2p_ports[j] if route is None else route(i, j, self.p2p_ports[j])
