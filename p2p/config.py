@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from p2p.errors import ConfigError
+from primitives.codec import MAX_BYTES_LEN
 from primitives.keys import PUBLIC_KEY_SIZE, PrivateKey
 
 LOOPBACK = "127.0.0.1"
@@ -59,8 +60,8 @@ class Limits:
     ban_seconds: float = 600.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_payload <= 1024 * 1024:
-            raise ConfigError("max_payload must be in (0, 1 MiB]")
+        if not 0 < self.max_payload <= MAX_BYTES_LEN:
+            raise ConfigError("max_payload must be in (0, 8 MiB] (the codec's byte-string limit)")
         for name in ("handshake_timeout", "keepalive_interval", "idle_timeout", "send_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

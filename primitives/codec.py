@@ -26,7 +26,7 @@ from primitives.errors import DecodeError
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_ARRAY_LEN = 100_000
-MAX_BYTES_LEN = 1024 * 1024
+MAX_BYTES_LEN = 8 * 1024 * 1024  # the largest byte string (p2p carries consensus messages)
 MAX_STR_LEN = 64 * 1024
 U64_MAX = 2**64 - 1
 I64_MIN = -(2**63)
