@@ -355,6 +355,7 @@ class ConsensusDriver:
             return effects
         block = self.chain.build_block(int(time.time() * 1000))
         payload = block.encode()
+        self.chain.remember(payload, block)
         self._proposed = (block.height, batch_digest(payload))
         self._proposed_view = r.view
         return effects + r.propose(payload)

@@ -126,6 +126,7 @@ BURST_SENDERS = 100
 BURST_PER_SENDER = 1_000
 
 
+@pytest.mark.timeout(600)
 def test_burst_of_100k_gets_an_answer_for_each_and_all_commit(tmp_path: Path) -> None:
     keys = funded_keys(BURST_SENDERS)
     home = make_home(tmp_path, keys)
@@ -169,7 +170,7 @@ def test_burst_of_100k_gets_an_answer_for_each_and_all_commit(tmp_path: Path) ->
         retry = [raw for _, full in results for raw in full]
         assert accepted + len(retry) == 100_000
         assert retry, "the burst was meant to overflow the mempool"
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while retry:  # a well-behaved client retries after the hint
             assert time.monotonic() < deadline, f"{len(retry)} transactions never admitted"
             heights.append(node.get("/v1/status")["height"])
@@ -177,7 +178,7 @@ def test_burst_of_100k_gets_an_answer_for_each_and_all_commit(tmp_path: Path) ->
             time.sleep(1)
             _, retry = send(retry) if len(retry) <= 10_000 else _send_chunks(send, retry)
             assert node.get("/v1/status")["mempool_size"] <= 20_000
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while node.get("/v1/status")["mempool_size"]:
             assert time.monotonic() < deadline, "mempool did not drain"
             time.sleep(0.5)
