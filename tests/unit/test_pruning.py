@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consensus import Replica
-from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
-from primitives.keys import PrivateKey
+from genesis.document import GenesisDoc
 from scctn_node.chain.chain import Chain
 from scctn_node.chain.mempool import MempoolConfig
 from scctn_node.chain.store import ChainStore
@@ -20,24 +19,22 @@ from scctn_node.pruning import PruneResult, prune, pruned_below, retain_height
 from scctn_node.storage import schema
 from scctn_node.storage.kv import KVStore, LevelDBStore, MemoryStore, WriteBatch
 from scctn_node.storage.schema import Prefix
-from tests.unit.chain.helpers import lone_replica, produce
+from tests.unit.chain.helpers import (
+    ALICE,
+    BOB,
+    VALIDATOR,
+    lone_replica,
+    one_validator_genesis,
+    produce,
+)
 from vm.ops.transfer import Transfer
 from vm.tx import Transaction
 
-VALIDATOR = PrivateKey(b"\x01" * 32)
-ALICE = PrivateKey(b"\x02" * 32)
-BOB = PrivateKey(b"\x03" * 32)
 CHAIN = "scctn-prune"
 
 
 def genesis() -> GenesisDoc:
-    return GenesisDoc(
-        chain_id=CHAIN,
-        genesis_time_ms=1,
-        validators=(GenesisValidator("v0", VALIDATOR.public.raw),),
-        assets=(GenesisAsset("PTS", "Points", 0, 10**12, ALICE.address()),),
-        balances=(GenesisBalance(ALICE.address(), "PTS", 10**9),),
-    )
+    return one_validator_genesis(CHAIN, 10**9)
 
 
 def transfer(nonce: int) -> bytes:

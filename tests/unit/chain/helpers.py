@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from consensus import Deliver, Ed25519Signer, Ed25519Verifier, Replica, ReplicaConfig
 from consensus.base import Digest, ReplicaId, Seq
+from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
 from primitives.keys import PrivateKey
 from scctn_node.chain.chain import Chain, Committed
+
+VALIDATOR = PrivateKey(b"\x01" * 32)
+ALICE = PrivateKey(b"\x02" * 32)
+BOB = PrivateKey(b"\x03" * 32)
+
+
+def one_validator_genesis(chain_id: str, alice_points: int) -> GenesisDoc:
+    """VALIDATOR validates; ALICE issues PTS and holds `alice_points` of them."""
+    return GenesisDoc(
+        chain_id=chain_id,
+        genesis_time_ms=1,
+        validators=(GenesisValidator("v0", VALIDATOR.public.raw),),
+        assets=(GenesisAsset("PTS", "Points", 0, 10**12, ALICE.address()),),
+        balances=(GenesisBalance(ALICE.address(), "PTS", alice_points),),
+    )
 
 
 def lone_replica(chain: Chain, key: PrivateKey) -> Replica:

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from consensus import Replica, verify_commit_certificate
-from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
-from primitives.keys import PrivateKey
+from genesis.document import GenesisDoc
 from scctn_node.chain.chain import Chain, Committed
 from scctn_node.chain.mempool import MempoolConfig
 from scctn_node.chain.store import ChainStore
@@ -16,26 +15,24 @@ from scctn_node.errors import MempoolFull, TransactionRejected
 from scctn_node.storage import schema
 from scctn_node.storage.kv import LevelDBStore
 from scctn_node.storage.proof import InvalidProof, verify_proof
-from tests.unit.chain.helpers import lone_replica, produce
+from tests.unit.chain.helpers import (
+    ALICE,
+    BOB,
+    VALIDATOR,
+    lone_replica,
+    one_validator_genesis,
+    produce,
+)
 from vm import codes, ledger
 from vm.ops.transfer import Transfer
 from vm.state import StateView
 from vm.tx import Transaction
 
-VALIDATOR = PrivateKey(b"\x01" * 32)
-ALICE = PrivateKey(b"\x02" * 32)
-BOB = PrivateKey(b"\x03" * 32)
 CHAIN = "scctn-unit"
 
 
 def genesis() -> GenesisDoc:
-    return GenesisDoc(
-        chain_id=CHAIN,
-        genesis_time_ms=1,
-        validators=(GenesisValidator("v0", VALIDATOR.public.raw),),
-        assets=(GenesisAsset("PTS", "Points", 0, 10**12, ALICE.address()),),
-        balances=(GenesisBalance(ALICE.address(), "PTS", 1_000_000),),
-    )
+    return one_validator_genesis(CHAIN, 1_000_000)
 
 
 def open_chain(path: Path, **mempool: int) -> Chain:
