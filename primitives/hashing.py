@@ -24,7 +24,6 @@ class Tags:
     TXS_ROOT = b"scctn/txs-root/v1"
     RECEIPT = b"scctn/receipt/v1"
     VALIDATOR_SET = b"scctn/validator-set/v1"
-    COMMIT_VOTE = b"scctn/commit-vote/v1"
     ADDRESS = b"scctn/address/v1"
     STATE_LEAF = b"scctn/smt-leaf/v1"
     STATE_NODE = b"scctn/smt-node/v1"

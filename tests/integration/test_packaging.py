@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -25,6 +26,24 @@ def test_dockerfile_copies_every_package() -> None:
 
 
 def test_wheel_installs_a_working_cli(tmp_path: Path) -> None:
+    # build from a copy: setuptools never cleans ./build, so building in the working tree
+    # could ship modules that no longer exist in the source
+    source = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            "node_modules",
+            "localnet-data",
+            ".*_cache",
+            ".hypothesis",
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -36,7 +55,7 @@ def test_wheel_installs_a_working_cli(tmp_path: Path) -> None:
             "-q",
             "-w",
             str(tmp_path / "dist"),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         cwd=tmp_path,
