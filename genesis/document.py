@@ -19,7 +19,8 @@ from primitives import codec
 from primitives.errors import InvalidAddress
 from primitives.hashing import Digest, Tags, digest
 from primitives.keys import format_address, parse_address
-from vm import ledger
+from vm import governance, ledger
+from vm.ops.registry import CODE_BY_NAME
 
 
 class GenesisError(Exception):
@@ -44,6 +45,20 @@ class GenesisAsset:
     decimals: int
     cap: int
     issuer: bytes  # address
+    rules: tuple[str, ...] = ("transferable", "tradeable")
+    expiry_blocks: int = 0
+    spend_order: str = "oldest_first"
+    currency: str = ""
+    unit_value: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisMember:
+    """A founding member of the alliance and its roles (see vm/governance.py)."""
+
+    address: bytes
+    name: str
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +70,34 @@ class GenesisBalance:
 
 @dataclass(frozen=True, slots=True)
 class ChainParams:
+    """Chain parameters at genesis (governance changes them later; vm/params.py)."""
+
     max_block_txs: int = 5_000
     block_gas_limit: int = 50_000_000
     max_tx_gas: int = 5_000_000
+    tx_base_gas: int = 1_000
+    fee_symbol: str = ""
+    gas_price: int = 0
+    max_voting_blocks: int = 1_000_000
+    gas: tuple[tuple[str, int, int], ...] = ()  # overrides of the default gas schedule
+
+    def to_wire(self) -> list[object]:
+        return [
+            self.max_block_txs,
+            self.block_gas_limit,
+            self.max_tx_gas,
+            self.tx_base_gas,
+            self.fee_symbol,
+            self.gas_price,
+            self.max_voting_blocks,
+            [list(g) for g in self.gas],
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {n: getattr(self, n) for n in _INT_PARAMS}
+        out["fee_symbol"] = self.fee_symbol
+        out["gas"] = {name: [base, item] for name, base, item in self.gas}
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +108,7 @@ class GenesisDoc:
     assets: tuple[GenesisAsset, ...] = ()
     balances: tuple[GenesisBalance, ...] = ()
     params: ChainParams = field(default_factory=ChainParams)
+    members: tuple[GenesisMember, ...] = ()
 
     def to_wire(self) -> list[object]:
         p = self.params
@@ -75,9 +116,24 @@ class GenesisDoc:
             self.chain_id,
             self.genesis_time_ms,
             [[v.name, v.public_key, v.power] for v in self.validators],
-            [[a.symbol, a.name, a.decimals, a.cap, a.issuer] for a in self.assets],
+            [
+                [
+                    a.symbol,
+                    a.name,
+                    a.decimals,
+                    a.cap,
+                    a.issuer,
+                    list(a.rules),
+                    a.expiry_blocks,
+                    a.spend_order,
+                    a.currency,
+                    a.unit_value,
+                ]
+                for a in self.assets
+            ],
             [[b.address, b.symbol, b.amount] for b in self.balances],
-            [p.max_block_txs, p.block_gas_limit, p.max_tx_gas],
+            p.to_wire(),
+            [[m.address, m.name, list(m.roles)] for m in self.members],
         ]
 
     def hash(self) -> Digest:
@@ -98,6 +154,11 @@ class GenesisDoc:
                     "decimals": a.decimals,
                     "cap": a.cap,
                     "issuer": format_address(a.issuer),
+                    "rules": list(a.rules),
+                    "expiry_blocks": a.expiry_blocks,
+                    "spend_order": a.spend_order,
+                    "currency": a.currency,
+                    "unit_value": a.unit_value,
                 }
                 for a in self.assets
             ],
@@ -105,11 +166,11 @@ class GenesisDoc:
                 {"address": format_address(b.address), "symbol": b.symbol, "amount": b.amount}
                 for b in self.balances
             ],
-            "params": {
-                "max_block_txs": self.params.max_block_txs,
-                "block_gas_limit": self.params.block_gas_limit,
-                "max_tx_gas": self.params.max_tx_gas,
-            },
+            "params": self.params.to_json(),
+            "members": [
+                {"address": format_address(m.address), "name": m.name, "roles": list(m.roles)}
+                for m in self.members
+            ],
         }
 
     def save(self, path: Path) -> None:
@@ -121,11 +182,29 @@ class GenesisDoc:
 
 MAX_NAME_LEN = 64
 MAX_POWER = 2**32
-_TOP_FIELDS = ("chain_id", "genesis_time_ms", "validators", "assets", "balances", "params")
+_TOP_FIELDS = (
+    "chain_id",
+    "genesis_time_ms",
+    "validators",
+    "assets",
+    "balances",
+    "params",
+    "members",
+)
 _VALIDATOR_FIELDS = ("name", "public_key", "power")
-_ASSET_FIELDS = ("symbol", "name", "decimals", "cap", "issuer")
+_ASSET_REQUIRED = ("symbol", "name", "decimals", "cap", "issuer")
+_ASSET_FIELDS = (*_ASSET_REQUIRED, "rules", "expiry_blocks", "spend_order", "currency", "unit_value")
 _BALANCE_FIELDS = ("address", "symbol", "amount")
-_PARAM_FIELDS = ("max_block_txs", "block_gas_limit", "max_tx_gas")
+_MEMBER_FIELDS = ("address", "name", "roles")
+_INT_PARAMS = (
+    "max_block_txs",
+    "block_gas_limit",
+    "max_tx_gas",
+    "tx_base_gas",
+    "gas_price",
+    "max_voting_blocks",
+)
+_PARAM_FIELDS = (*_INT_PARAMS, "fee_symbol", "gas")
 
 
 def _object(obj: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
@@ -184,15 +263,55 @@ def _validator(v: Any, where: str) -> GenesisValidator:
     )
 
 
+def _strings(obj: Mapping[str, Any], key: str, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    if key not in obj:
+        return default
+    items = _get(obj, key, list, where)
+    if not all(isinstance(i, str) for i in items):
+        raise GenesisError(f"{where}.{key}: expected a list of strings")
+    return tuple(items)
+
+
 def _asset(a: Any, where: str) -> GenesisAsset:
     a = _object(a, _ASSET_FIELDS, where)
+    d = GenesisAsset("", "", 0, 0, b"")
     return GenesisAsset(
         symbol=_get(a, "symbol", str, where),
         name=_get(a, "name", str, where),
         decimals=_get(a, "decimals", int, where),
         cap=_get(a, "cap", int, where),
         issuer=_address(_get(a, "issuer", str, where), f"{where}.issuer"),
+        rules=_strings(a, "rules", where, d.rules),
+        expiry_blocks=_get(a, "expiry_blocks", int, where) if "expiry_blocks" in a else 0,
+        spend_order=_get(a, "spend_order", str, where) if "spend_order" in a else d.spend_order,
+        currency=_get(a, "currency", str, where) if "currency" in a else "",
+        unit_value=_get(a, "unit_value", int, where) if "unit_value" in a else 0,
     )
+
+
+def _member(m: Any, where: str) -> GenesisMember:
+    m = _object(m, _MEMBER_FIELDS, where)
+    return GenesisMember(
+        address=_address(_get(m, "address", str, where), f"{where}.address"),
+        name=_get(m, "name", str, where),
+        roles=_strings(m, "roles", where, ()),
+    )
+
+
+def _params(p: Any) -> ChainParams:
+    p = _object(p, _PARAM_FIELDS, "genesis.params")
+    values: dict[str, Any] = {k: _get(p, k, int, "genesis.params") for k in _INT_PARAMS if k in p}
+    if "fee_symbol" in p:
+        values["fee_symbol"] = _get(p, "fee_symbol", str, "genesis.params")
+    if "gas" in p:
+        gas = _object(_get(p, "gas", dict, "genesis.params"), tuple(CODE_BY_NAME), "genesis.params.gas")
+        rows = []
+        for name, v in sorted(gas.items()):
+            if not (isinstance(v, list) and len(v) == 2 and all(type(x) is int and x >= 0 for x in v)):
+                raise GenesisError(f"genesis.params.gas.{name}: expected [gas per op, gas per item]")
+            rows.append((name, v[0], v[1]))
+        values["gas"] = tuple(rows)
+    return ChainParams(**values)
 
 
 def _balance(b: Any, where: str) -> GenesisBalance:
@@ -221,8 +340,11 @@ def parse_genesis(data: Mapping[str, Any], *, draft: bool = False) -> GenesisDoc
         _balance(b, f"genesis.balances[{i}]")
         for i, b in enumerate(_list(data, "balances", "genesis", required=False))
     )
-    p = _object(data.get("params", {}), _PARAM_FIELDS, "genesis.params")
-    params = ChainParams(**{k: _get(p, k, int, "genesis.params") for k in p})
+    params = _params(data.get("params", {}))
+    members = tuple(
+        _member(m, f"genesis.members[{i}]")
+        for i, m in enumerate(_list(data, "members", "genesis", required=False))
+    )
     doc = GenesisDoc(
         chain_id=chain_id,
         genesis_time_ms=_get(data, "genesis_time_ms", int, "genesis"),
@@ -230,6 +352,7 @@ def parse_genesis(data: Mapping[str, Any], *, draft: bool = False) -> GenesisDoc
         assets=assets,
         balances=balances,
         params=params,
+        members=members,
     )
     validate(doc, draft=draft)
     return doc
@@ -245,9 +368,14 @@ def validate(doc: GenesisDoc, *, draft: bool = False) -> None:
     _validate_validators(doc.validators, draft=draft)
     _validate_assets(doc.assets)
     _validate_balances(doc)
-    for name in _PARAM_FIELDS:
-        if not 0 < getattr(doc.params, name) <= codec.U64_MAX:
+    for name in _INT_PARAMS:
+        low = 0 if name == "gas_price" else 1
+        if not low <= getattr(doc.params, name) <= codec.U64_MAX:
             raise GenesisError(f"genesis.params.{name}: must be positive")
+    fee = doc.params.fee_symbol
+    if fee and fee not in {a.symbol for a in doc.assets}:
+        raise GenesisError(f"genesis.params.fee_symbol: unknown point type {fee!r}")
+    _validate_members(doc.members)
 
 
 def _validate_validators(validators: tuple[GenesisValidator, ...], *, draft: bool) -> None:
@@ -300,6 +428,37 @@ def _validate_assets(assets: tuple[GenesisAsset, ...]) -> None:
             raise GenesisError(f"{where}.cap: 0 < cap < 2^64 ({a.symbol})")
         if len(a.issuer) != 20:
             raise GenesisError(f"{where}.issuer: not an address")
+        unknown = [r for r in a.rules if r not in ledger.RULES]
+        if unknown or len(set(a.rules)) != len(a.rules):
+            raise GenesisError(
+                f"{where}.rules: unknown or repeated rule(s) {unknown or list(a.rules)} "
+                f"(rules: {', '.join(ledger.RULES)})"
+            )
+        if not 0 <= a.expiry_blocks <= ledger.MAX_EXPIRY_BLOCKS:
+            raise GenesisError(f"{where}.expiry_blocks: 0 (never) to 2^40")
+        if a.spend_order not in ledger.SPEND_ORDERS:
+            raise GenesisError(f"{where}.spend_order: one of {', '.join(ledger.SPEND_ORDERS)}")
+        if not 0 <= a.unit_value <= codec.U64_MAX or len(a.currency) > 8:
+            raise GenesisError(f"{where}: currency up to 8 letters, unit_value a u64")
+
+
+def _validate_members(members: tuple[GenesisMember, ...]) -> None:
+    seen: set[bytes] = set()
+    for i, m in enumerate(members):
+        where = f"genesis.members[{i}]"
+        if len(m.address) != 20:
+            raise GenesisError(f"{where}.address: not an address")
+        if m.address in seen:
+            raise GenesisError(f"{where}.address: a member is listed twice")
+        seen.add(m.address)
+        if not 1 <= len(m.name) <= MAX_NAME_LEN:
+            raise GenesisError(f"{where}.name: 1 to {MAX_NAME_LEN} characters")
+        bad = [r for r in m.roles if r not in governance.ROLES]
+        if bad or len(set(m.roles)) != len(m.roles):
+            raise GenesisError(
+                f"{where}.roles: unknown or repeated role(s) {bad or list(m.roles)} "
+                f"(roles: {', '.join(governance.ROLES)})"
+            )
 
 
 def _validate_balances(doc: GenesisDoc) -> None:

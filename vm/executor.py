@@ -19,14 +19,23 @@ from collections.abc import Sequence
 from vm import codes, ledger
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
-from vm.ops.registry import TX_BASE_GAS, op_gas
+from vm.params import DEFAULT_SCHEDULE, ChainParams, GasSchedule, chain_params, gas_schedule, op_gas
 from vm.receipt import Receipt
-from vm.state import StateView
+from vm.state import StateReader, StateView
 from vm.tx import SignedTransaction, Transaction
 
 
-def intrinsic_gas(tx: Transaction) -> int:
-    return TX_BASE_GAS + sum(op_gas(op) for op in tx.ops)
+def intrinsic_gas(
+    tx: Transaction, schedule: GasSchedule = DEFAULT_SCHEDULE, base: int | None = None
+) -> int:
+    """Gas a transaction needs under a schedule (default: the genesis default)."""
+    tx_base = ChainParams().tx_base_gas if base is None else base
+    return tx_base + sum(op_gas(schedule, op) for op in tx.ops)
+
+
+def required_gas(state: StateReader, tx: Transaction) -> int:
+    """Gas a transaction needs under the chain's current schedule."""
+    return intrinsic_gas(tx, gas_schedule(state), chain_params(state).tx_base_gas)
 
 
 def _envelope_failure(tx: Transaction, block: BlockContext, nonce: int) -> tuple[str, str] | None:
@@ -46,29 +55,74 @@ def execute_transaction(state: StateView, stx: SignedTransaction, block: BlockCo
     failure = _envelope_failure(tx, block, nonce)
     if failure is not None:
         return Receipt(stx.hash, failure[0], failure[1], 0, ())
+    params = chain_params(state)
     ledger.set_nonce(state, sender, nonce + 1)
     state.release()
     ctx = ExecContext(state=state, block=block, sender=sender)
-    gas = TX_BASE_GAS
+    if params.fee_symbol and params.gas_price:
+        max_fee = tx.gas_limit * params.gas_price // 1000
+        if ledger.get_balance(state, sender, params.fee_symbol, block.height) < max_fee:
+            return Receipt(
+                stx.hash,
+                codes.INSUFFICIENT_FEE,
+                f"the fee for gas limit {tx.gas_limit} needs {max_fee} {params.fee_symbol}",
+                0,
+                (),
+            )
+    schedule = gas_schedule(state)
+    gas = params.tx_base_gas
     snapshot = state.snapshot()
+    code, message = codes.OK, ""
     try:
+        if tx.gas_limit > params.max_tx_gas:
+            raise ExecutionFailure(
+                f"gas limit {tx.gas_limit} exceeds the maximum {params.max_tx_gas}",
+                codes.GAS_LIMIT_TOO_HIGH,
+            )
         for op in tx.ops:
-            gas += op_gas(op)
+            gas += op_gas(schedule, op)
             if gas > tx.gas_limit:
+                needed = intrinsic_gas(tx, schedule, params.tx_base_gas)
                 raise ExecutionFailure(
-                    f"gas limit {tx.gas_limit} is below the {intrinsic_gas(tx)} this needs",
+                    f"gas limit {tx.gas_limit} is below the {needed} this needs",
                     codes.OUT_OF_GAS,
                 )
             op.execute(ctx)
     except ExecutionFailure as exc:
         state.rollback(snapshot)
-        state.release()
-        return Receipt(stx.hash, exc.code, exc.message, min(gas, tx.gas_limit), ())
+        ctx.events.clear()
+        code, message = exc.code, exc.message
+        gas = min(gas, tx.gas_limit)
+    if params.fee_symbol and params.gas_price:
+        try:
+            _charge_fee(ctx, params, gas)
+        except ExecutionFailure:  # the operations spent what the fee needs: undo them
+            state.rollback(snapshot)
+            ctx.events.clear()
+            code, message = codes.INSUFFICIENT_FEE, "the operations left too little for the fee"
+            _charge_fee(ctx, params, gas)  # the balance before them covered the maximum fee
     state.release()
-    return Receipt(stx.hash, codes.OK, "", gas, tuple(ctx.events))
+    return Receipt(stx.hash, code, message, gas, tuple(ctx.events))
+
+
+def _charge_fee(ctx: ExecContext, params: ChainParams, gas: int) -> None:
+    fee = gas * params.gas_price // 1000
+    if fee:
+        asset = ledger.require_asset(ctx.state, params.fee_symbol)
+        lots = ledger.take_lots(ctx, asset, ctx.sender, fee)
+        ledger.put_lots(ctx, asset, params.fee_collector, lots)
+        ctx.emit("fee", params.fee_symbol, ctx.sender, fee)
+
+
+def begin_block(state: StateView, block: BlockContext) -> None:
+    """Work due at the start of a block, independent of its transactions: booking the
+    points that expire at this height (vm/ledger.py)."""
+    ledger.book_expiry(state, block.height)
+    state.release()
 
 
 def execute_block(
     state: StateView, txs: Sequence[SignedTransaction], block: BlockContext
 ) -> list[Receipt]:
+    begin_block(state, block)
     return [execute_transaction(state, stx, block) for stx in txs]

@@ -71,6 +71,25 @@ def vote(
         raise ExecutionFailure(
             "a validator-set change is still waiting to take effect", codes.VALIDATOR_CHANGE_PENDING
         )
+    _check_change(members, action, name, key)
+    cid = change_id(action, name, key)
+    raw = state.get(VOTES + cid)
+    voters = set() if raw is None else set(codec.decode_trusted(raw))
+    voters.add(voter.public_key)
+    needed = len(members) * 2 // 3 + 1
+    if len(voters) < needed:
+        state.put(VOTES + cid, codec.encode(sorted(voters)))
+        return False, len(voters), needed
+    state.delete(VOTES + cid)
+    _apply(state, members, action, name, key)
+    return True, len(voters), needed
+
+
+def _check_change(members: list[Member], action: str, name: str, key: bytes) -> None:
+    if action not in ("add", "remove") or not name:
+        raise ExecutionFailure(
+            "action must be 'add' or 'remove' and the name non-empty", codes.BAD_REQUEST
+        )
     keys = [m.public_key for m in members]
     if action == "add":
         if key in keys or any(m.name == name for m in members):
@@ -81,19 +100,24 @@ def vote(
         raise ExecutionFailure("no validator with that key", codes.UNKNOWN_VALIDATOR)
     elif len(members) == 1:
         raise ExecutionFailure("the last validator cannot be removed", codes.LAST_VALIDATOR)
-    cid = change_id(action, name, key)
-    raw = state.get(VOTES + cid)
-    voters = set() if raw is None else set(codec.decode_trusted(raw))
-    voters.add(voter.public_key)
-    needed = len(members) * 2 // 3 + 1
-    if len(voters) < needed:
-        state.put(VOTES + cid, codec.encode(sorted(voters)))
-        return False, len(voters), needed
-    state.delete(VOTES + cid)
+
+
+def _apply(state: StateView, members: list[Member], action: str, name: str, key: bytes) -> None:
     if action == "add":
         members.append(Member(name, key))
     else:
         members = [m for m in members if m.public_key != key]
     put_validators(state, members)
     state.put(PENDING, codec.encode([0]))  # the chain fills in the switch height
-    return True, len(voters), needed
+
+
+def apply_change(state: StateView, action: str, name: str, key: bytes) -> None:
+    """A change decided by governance (vm/governance.py): applied at once, switched in at
+    the next epoch boundary like a validators' vote."""
+    if state.get(PENDING) is not None:
+        raise ExecutionFailure(
+            "a validator-set change is still waiting to take effect", codes.VALIDATOR_CHANGE_PENDING
+        )
+    members = get_validators(state)
+    _check_change(members, action, name, key)
+    _apply(state, members, action, name, key)

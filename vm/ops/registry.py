@@ -1,29 +1,64 @@
-"""The operation table: op codes, decoders, gas, and dispatch.
+"""The operation table: op codes, names and the default gas schedule.
 
-Each operation is a frozen dataclass with `CODE`, `to_wire()` (the `[code, *args]` array),
-`from_args(args)` and `execute(ctx)`. Gas is charged by the executor from `GAS` before the
-operation runs (execution-specs style: gas before any effect). New operations (the points
-ledger, commerce, contracts) get an op code and a gas entry here and a decoder entry in
-`vm/ops/catalog.py`.
+Each operation is a frozen dataclass (see vm/ops/fields.py) with `CODE`, `to_wire()`
+(the `[code, *args]` array), `from_args(args)` and `execute(ctx)`. Gas is charged by the
+executor before the operation runs (execution-specs style: gas before any effect), from
+the schedule in the state (vm/params.py), which starts as `DEFAULT_GAS` below and which
+governance may change. New operations get an op code, a name and a gas entry here and a
+decoder entry in `vm/ops/catalog.py`. Codes are never reused.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING, ClassVar, Protocol
-
-from primitives import codec
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from vm.context import ExecContext
 
 
 class OpCode(IntEnum):
+    # point types and holdings (vm/ops/asset.py, transfer.py)
     ASSET_CREATE = 1
     ASSET_ISSUE = 2
     TRANSFER = 3
     BURN = 4
     VALIDATOR_VOTE = 5
+    ASSET_UPDATE = 6
+    ASSET_FREEZE = 7
+    ASSET_CLAWBACK = 8
+    ASSET_AUTHORIZE = 9
+    TRANSFER_BATCH = 10
+    # governance (vm/ops/governance.py)
+    GOV_PROPOSE = 20
+    GOV_VOTE = 21
+    MEMBER_ADMIT = 22
+    MEMBER_REMOVE = 23
+    ROLE_GRANT = 24
+    ROLE_REVOKE = 25
+    PARAM_SET = 26
+    QUOTA_SET = 27
+    TIER_DEFINE = 28
+    VALIDATOR_SET = 29
+    # custody and tiers (vm/ops/custody.py)
+    CUSTODY_FEE = 30
+    CUSTODY_MOVE = 31
+    TIER_ASSIGN = 32
+    # issuance modes (vm/ops/coupon.py, card.py, mining.py)
+    COUPON_CREATE = 40
+    COUPON_CLAIM = 41
+    COUPON_RECLAIM = 42
+    CARD_ISSUE = 43
+    CARD_TRANSFER = 44
+    CARD_REVOKE = 45
+    MINING_CREATE = 46
+    MINING_CLAIM = 47
+    # rewards (vm/ops/rewards.py)
+    REWARD_PROGRAM = 60
+    REWARD_BATCH = 61
+    DEVICE_PROGRAM = 62
+    DEVICE_REGISTER = 63
+    DEVICE_REPORT = 64
 
 
 class Operation(Protocol):
@@ -31,13 +66,11 @@ class Operation(Protocol):
 
     def to_wire(self) -> list[object]: ...
 
+    def to_json(self) -> dict[str, Any]: ...
+
+    def items(self) -> int: ...
+
     def execute(self, ctx: ExecContext) -> None: ...
-
-
-class OperationType(Protocol):
-    CODE: ClassVar[OpCode]
-
-    def from_args(self, args: list[object]) -> Operation: ...
 
 
 OP_NAMES: dict[OpCode, str] = {
@@ -46,29 +79,79 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.TRANSFER: "transfer",
     OpCode.BURN: "burn",
     OpCode.VALIDATOR_VOTE: "validator.vote",
+    OpCode.ASSET_UPDATE: "asset.update",
+    OpCode.ASSET_FREEZE: "asset.freeze",
+    OpCode.ASSET_CLAWBACK: "asset.clawback",
+    OpCode.ASSET_AUTHORIZE: "asset.authorize",
+    OpCode.TRANSFER_BATCH: "transfer.batch",
+    OpCode.GOV_PROPOSE: "gov.propose",
+    OpCode.GOV_VOTE: "gov.vote",
+    OpCode.MEMBER_ADMIT: "member.admit",
+    OpCode.MEMBER_REMOVE: "member.remove",
+    OpCode.ROLE_GRANT: "role.grant",
+    OpCode.ROLE_REVOKE: "role.revoke",
+    OpCode.PARAM_SET: "param.set",
+    OpCode.QUOTA_SET: "quota.set",
+    OpCode.TIER_DEFINE: "tier.define",
+    OpCode.VALIDATOR_SET: "validator.set",
+    OpCode.CUSTODY_FEE: "custody.fee",
+    OpCode.CUSTODY_MOVE: "custody.move",
+    OpCode.TIER_ASSIGN: "tier.assign",
+    OpCode.COUPON_CREATE: "coupon.create",
+    OpCode.COUPON_CLAIM: "coupon.claim",
+    OpCode.COUPON_RECLAIM: "coupon.reclaim",
+    OpCode.CARD_ISSUE: "card.issue",
+    OpCode.CARD_TRANSFER: "card.transfer",
+    OpCode.CARD_REVOKE: "card.revoke",
+    OpCode.MINING_CREATE: "mining.create",
+    OpCode.MINING_CLAIM: "mining.claim",
+    OpCode.REWARD_PROGRAM: "reward.program",
+    OpCode.REWARD_BATCH: "reward.batch",
+    OpCode.DEVICE_PROGRAM: "device.program",
+    OpCode.DEVICE_REGISTER: "device.register",
+    OpCode.DEVICE_REPORT: "device.report",
 }
+CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
-# Gas per operation, charged before the operation runs. TX_BASE is charged once per
-# transaction (signature check, nonce, receipt).
-TX_BASE_GAS = 1_000
-GAS: dict[OpCode, int] = {
-    OpCode.ASSET_CREATE: 20_000,
-    OpCode.ASSET_ISSUE: 2_000,
-    OpCode.TRANSFER: 1_000,
-    OpCode.BURN: 1_000,
-    OpCode.VALIDATOR_VOTE: 5_000,
+# The default gas schedule (genesis may override it, governance may change it):
+# op -> (gas per operation, gas per list item). TX_BASE is charged once per transaction
+# (signature check, nonce, receipt).
+DEFAULT_TX_BASE_GAS = 1_000
+DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
+    OpCode.ASSET_CREATE: (20_000, 0),
+    OpCode.ASSET_ISSUE: (2_000, 0),
+    OpCode.TRANSFER: (1_000, 0),
+    OpCode.BURN: (1_000, 0),
+    OpCode.VALIDATOR_VOTE: (5_000, 0),
+    OpCode.ASSET_UPDATE: (2_000, 0),
+    OpCode.ASSET_FREEZE: (2_000, 0),
+    OpCode.ASSET_CLAWBACK: (2_000, 0),
+    OpCode.ASSET_AUTHORIZE: (1_000, 0),
+    OpCode.TRANSFER_BATCH: (1_000, 800),
+    OpCode.GOV_PROPOSE: (10_000, 0),
+    OpCode.GOV_VOTE: (2_000, 0),
+    OpCode.MEMBER_ADMIT: (5_000, 0),
+    OpCode.MEMBER_REMOVE: (5_000, 0),
+    OpCode.ROLE_GRANT: (2_000, 0),
+    OpCode.ROLE_REVOKE: (2_000, 0),
+    OpCode.PARAM_SET: (2_000, 0),
+    OpCode.QUOTA_SET: (2_000, 0),
+    OpCode.TIER_DEFINE: (2_000, 0),
+    OpCode.VALIDATOR_SET: (5_000, 0),
+    OpCode.CUSTODY_FEE: (2_000, 0),
+    OpCode.CUSTODY_MOVE: (1_500, 0),
+    OpCode.TIER_ASSIGN: (1_000, 0),
+    OpCode.COUPON_CREATE: (5_000, 0),
+    OpCode.COUPON_CLAIM: (3_000, 0),
+    OpCode.COUPON_RECLAIM: (2_000, 0),
+    OpCode.CARD_ISSUE: (5_000, 0),
+    OpCode.CARD_TRANSFER: (2_000, 0),
+    OpCode.CARD_REVOKE: (2_000, 0),
+    OpCode.MINING_CREATE: (10_000, 0),
+    OpCode.MINING_CLAIM: (3_000, 0),
+    OpCode.REWARD_PROGRAM: (5_000, 0),
+    OpCode.REWARD_BATCH: (1_000, 1_000),
+    OpCode.DEVICE_PROGRAM: (5_000, 0),
+    OpCode.DEVICE_REGISTER: (2_000, 0),
+    OpCode.DEVICE_REPORT: (2_500, 0),
 }
-
-
-def symbol_to_amount(args: list[object], what: str) -> tuple[str, bytes, int]:
-    """Decode the common `[symbol, recipient address, amount]` argument triple."""
-    f = codec.expect_list(args, 3, what=what)
-    return (
-        codec.expect_str(f[0], max_len=12, what="symbol"),
-        codec.expect_bytes(f[1], 20, what="recipient"),
-        codec.expect_int(f[2], what="amount"),
-    )
-
-
-def op_gas(op: Operation) -> int:
-    return GAS[op.CODE]

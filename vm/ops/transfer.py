@@ -1,35 +1,42 @@
-"""Moving points between holders."""
+"""Moving points between holders: one recipient, or many in one transaction."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vm import codes, ledger
+from vm import ledger
 from vm.context import ExecContext
-from vm.errors import ExecutionFailure
-from vm.ops.registry import OpCode, symbol_to_amount
+from vm.ops.fields import ACCOUNT, AMOUNT, SYMBOL, ListOf, OpBase, arg
+from vm.ops.registry import OpCode
+
+MAX_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(OpBase):
     CODE: ClassVar[OpCode] = OpCode.TRANSFER
-    symbol: str
-    to: bytes
-    amount: int
-
-    def to_wire(self) -> list[object]:
-        return [int(self.CODE), self.symbol, self.to, self.amount]
-
-    @classmethod
-    def from_args(cls, args: list[object]) -> Transfer:
-        return cls(*symbol_to_amount(args, "transfer"))
+    symbol: str = arg(SYMBOL)
+    to: bytes = arg(ACCOUNT, "recipient: scc1 address, key name, or address/user")
+    amount: int = arg(AMOUNT)
 
     def execute(self, ctx: ExecContext) -> None:
-        amount = ledger.check_amount(self.amount)
-        if self.to == ctx.sender:
-            raise ExecutionFailure("sender and recipient are the same account", codes.SELF_TRANSFER)
-        ledger.require_asset_exists(ctx.state, self.symbol)
-        ledger.debit(ctx.state, ctx.sender, self.symbol, amount)
-        ledger.credit(ctx.state, self.to, self.symbol, amount)
-        ctx.emit("transfer", self.symbol, ctx.sender, self.to, amount)
+        ledger.move(ctx, self.symbol, ctx.sender, self.to, self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferBatch(OpBase):
+    """Pay many recipients in one transaction, all or nothing."""
+
+    CODE: ClassVar[OpCode] = OpCode.TRANSFER_BATCH
+    symbol: str = arg(SYMBOL)
+    items: tuple[tuple[bytes, int], ...] = arg(
+        ListOf((("to", ACCOUNT), ("amount", AMOUNT)), MAX_BATCH), "recipient:amount, repeated"
+    )
+
+    def execute(self, ctx: ExecContext) -> None:
+        for to, amount in self.items:
+            ledger.move(ctx, self.symbol, ctx.sender, to, amount)
+
+
+OPS = (Transfer, TransferBatch)

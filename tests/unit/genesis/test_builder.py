@@ -138,6 +138,7 @@ def test_the_json_file_is_the_documented_shape(tmp_path: Path) -> None:
         "assets",
         "balances",
         "params",
+        "members",
     ]
     assert data["validators"][0] == {
         "name": "member-0",

@@ -166,7 +166,7 @@ state_dicts = st.dictionaries(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(extra=state_dicts, chunk_bytes=st.integers(160, 2000), batch_items=st.integers(1, 80))
+@given(extra=state_dicts, chunk_bytes=st.integers(400, 2000), batch_items=st.integers(1, 80))
 def test_any_state_chunks_within_bounds_and_round_trips(
     extra: dict[bytes, bytes], chunk_bytes: int, batch_items: int
 ) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from primitives.keys import PrivateKey
+from vm import governance
 from vm.context import BlockContext
+from vm.state import EmptyState, StateView
 from vm.ops.registry import Operation
 from vm.tx import SignedTransaction, Transaction
 
@@ -28,3 +30,16 @@ def signed(
 
 def block(height: int = 1) -> BlockContext:
     return BlockContext(CHAIN, height, 1_700_000_000_000 + height)
+
+
+def founded(*members: tuple[PrivateKey, tuple[str, ...]]) -> StateView:
+    """A fresh state whose founding members are `members` with the given roles."""
+    state = StateView(EmptyState())
+    for i, (k, roles) in enumerate(members):
+        governance.add_member(state, k.address(), f"member-{i}")
+        mask = 0
+        for role in roles:
+            mask |= governance.ROLES[role]
+        governance.set_roles(state, k.address(), mask)
+    state.release()
+    return state

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from primitives import codec
-from tests.unit.vm.helpers import CHAIN, block, key, signed
+from tests.unit.vm.helpers import CHAIN, block, founded, key, signed
 from vm import codes, ledger
 from vm.executor import execute_block, execute_transaction
 from vm.ops.asset import AssetCreate, AssetIssue, Burn
@@ -17,7 +17,7 @@ ALICE, BOB = key(1), key(2)
 
 
 def fresh_with_points(amount: int = 1_000) -> StateView:
-    state = StateView(EmptyState())
+    state = founded((ALICE, ("issuer",)))
     receipts = execute_block(
         state,
         [
@@ -95,9 +95,11 @@ def test_out_of_gas_reverts_and_charges_limit() -> None:
 
 def test_bad_symbol_and_duplicate_asset() -> None:
     state = fresh_with_points()
-    r = execute_transaction(state, signed(BOB, 0, AssetCreate("pts", "x", 0, 5)), block())
+    r = execute_transaction(state, signed(BOB, 0, AssetCreate("BOBS", "x", 0, 5)), block())
+    assert r.code == codes.NOT_AUTHORIZED  # bob lacks the issuer role
+    r = execute_transaction(state, signed(ALICE, 2, AssetCreate("pts", "x", 0, 5)), block())
     assert r.code == codes.INVALID_SYMBOL
-    r = execute_transaction(state, signed(BOB, 1, AssetCreate("PTS", "x", 0, 5)), block())
+    r = execute_transaction(state, signed(ALICE, 3, AssetCreate("PTS", "x", 0, 5)), block())
     assert r.code == codes.ASSET_EXISTS
 
 
@@ -118,7 +120,7 @@ def test_supply_conserved_and_deterministic(seq: list[tuple[str, int, int, int]]
     keys = [key(10 + i) for i in range(4)]
 
     def run() -> list[tuple[bytes, bytes | None]]:
-        state = StateView(EmptyState())
+        state = founded((keys[0], ("issuer",)))
         nonces = [0, 0, 0, 0]
         txs = [signed(keys[0], 0, AssetCreate("PTS", "P", 0, 5_000))]
         nonces[0] = 1

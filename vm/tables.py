@@ -1,0 +1,52 @@
+"""Every state table of the VM, by the first byte of its keys (one byte per table, so
+no two tables can ever share a key). The authenticated state tree covers all of them.
+
+Add a table here, with its key layout, before using it; never reuse a byte.
+"""
+
+from __future__ import annotations
+
+# accounts and point types (vm/ledger.py)
+NONCE = b"N"  # N + address(20)                        -> nonce
+BALANCE = b"B"  # B + len(account) + account + symbol   -> holding (int, or lots)
+ASSET = b"A"  # A + symbol                               -> PointType record
+EXPIRY_BUCKET = b"X"  # X + symbol + 0 + height(8)       -> points still out that expire then
+EXPIRY_DUE = b"Q"  # Q + height(8)                       -> symbols with a bucket due then
+FROZEN = b"F"  # F + symbol + 0 + account                -> reason code of a holder freeze
+AUTHORISED = b"Z"  # Z + symbol + 0 + account            -> holder authorised by the issuer
+QUOTA = b"Y"  # Y + issuer(20) + symbol                  -> daily issue quota (governance)
+QUOTA_USED = b"y"  # y + issuer(20) + symbol + 0 + day(8) -> issued that day
+TIER_OF = b"T"  # T + account                            -> the holder's tier name
+TIER_LIMITS = b"t"  # t + symbol                         -> {tier: limits} for a point type
+DAILY_SPENT = b"d"  # d + account + 0 + symbol + 0 + day(8) -> sent that day
+CUSTODY_FEE = b"C"  # C + custodian(20) + symbol         -> [fee_bps, min_fee]
+
+# validators (vm/validators.py)
+VALIDATORS = b"V"
+VALIDATOR_VOTES = b"W"
+VALIDATOR_PENDING = b"P"
+
+# governance (vm/governance.py)
+MEMBER = b"M"  # M + address(20)                         -> member name
+MEMBER_COUNT = b"L"  # L                                 -> number of members
+ROLES = b"R"  # R + address(20)                          -> role bitmask
+PARAMS = b"G"  # G + name                                -> parameter value
+PROPOSAL = b"g"  # g + id(8)                             -> proposal record
+
+# issuance modes (vm/ops/coupon.py, card.py, mining.py, rewards.py)
+COUPON = b"K"  # K + coupon id(32)                       -> coupon record
+CARD = b"c"  # c + issuer(20) + card id                  -> rights card record
+CARD_CLASS = b"k"  # k + issuer(20) + class              -> count of live cards of a class
+MINING = b"m"  # m + schedule id                         -> mining schedule record
+REWARD_PROGRAM = b"o"  # o + symbol                      -> content-reward program
+REWARD_USED = b"r"  # r + symbol + 0 + account + 0 + day(8) -> rewarded that day
+DEVICE_PROGRAM = b"D"  # D + symbol                      -> device-reward program
+DEVICE = b"e"  # e + symbol + 0 + device address(20)     -> registered device
+MEASUREMENT = b"u"  # u + device address(20) + measurement id -> paid once
+DEVICE_USED = b"q"  # q + symbol + 0 + (device or 0*20) + period(8) -> paid in the period
+
+SEP = b"\x00"
+
+
+def height_bytes(height: int) -> bytes:
+    return height.to_bytes(8, "big")
