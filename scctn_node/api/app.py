@@ -21,6 +21,7 @@ from primitives import codec
 from primitives.errors import InvalidAddress
 from primitives.keys import format_address, parse_address
 from scctn_node.api import views
+from scctn_node.api.routes import all_routers
 from scctn_node.errors import BadRequest, MempoolFull, NodeError, NotFound
 from scctn_node.pruning import pruned_below
 from scctn_node.service import NodeService, SubmitResult
@@ -338,6 +339,9 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
     @app.get("/metrics", tags=["node"], summary="Prometheus metrics")
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    for router in all_routers(service):
+        app.include_router(router)
 
     @app.websocket("/v1/ws")
     async def stream(ws: WebSocket) -> None:

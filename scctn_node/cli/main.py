@@ -8,6 +8,7 @@ from scctn_node.cli.bench import bench
 from scctn_node.cli.genesis_cmds import genesis_group
 from scctn_node.cli.keys import keys_group
 from scctn_node.cli.node_cmds import init, localnet, start
+from scctn_node.cli.queries import register_all
 from scctn_node.cli.query import query_group, status
 from scctn_node.cli.tx import tx_group
 
@@ -30,6 +31,9 @@ for command in (
     bench,
 ):
     cli.add_command(command)
+
+
+register_all(query_group)
 
 
 def main() -> None:
