@@ -22,6 +22,7 @@ from primitives import codec
 from vm import codes, tables
 from vm.accounts import module_account
 from vm.errors import ExecutionFailure
+from vm.ops.fields import OpBase
 from vm.ops.registry import CODE_BY_NAME, DEFAULT_GAS, DEFAULT_TX_BASE_GAS, OP_NAMES, OpCode
 from vm.state import StateReader
 
@@ -153,7 +154,8 @@ def set_param(state: Any, name: str, value: int, text: str) -> None:
 
 def op_gas(schedule: GasSchedule, op: Any) -> int:
     base, per_item = schedule.get(int(op.CODE), (0, 0))
-    return base + (per_item * op.items() if per_item else 0)
+    # OpBase.items, not op.items(): a field may be called `items` (transfer.batch's is)
+    return base + (per_item * OpBase.items(op) if per_item else 0)
 
 
 __all__ = ["ChainParams", "OpCode", "chain_params", "gas_schedule", "op_gas", "set_param"]
