@@ -20,6 +20,7 @@ from genesis.document import (
     GenesisBalance,
     GenesisDoc,
     GenesisError,
+    GenesisMember,
     GenesisValidator,
     load_genesis,
     validate,
@@ -63,6 +64,13 @@ def add_balance(doc: GenesisDoc, balance: GenesisBalance) -> GenesisDoc:
     if any(b.address == balance.address and b.symbol == balance.symbol for b in doc.balances):
         raise GenesisError(f"genesis.balances: this address already holds {balance.symbol}")
     return _checked(replace(doc, balances=(*doc.balances, balance)))
+
+
+def add_member(doc: GenesisDoc, member: GenesisMember) -> GenesisDoc:
+    """A founding member of the alliance, with its roles."""
+    if any(m.address == member.address for m in doc.members):
+        raise GenesisError("genesis.members: this address is already a member")
+    return _checked(replace(doc, members=(*doc.members, member)))
 
 
 def finalize(doc: GenesisDoc) -> GenesisDoc:

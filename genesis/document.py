@@ -193,7 +193,14 @@ _TOP_FIELDS = (
 )
 _VALIDATOR_FIELDS = ("name", "public_key", "power")
 _ASSET_REQUIRED = ("symbol", "name", "decimals", "cap", "issuer")
-_ASSET_FIELDS = (*_ASSET_REQUIRED, "rules", "expiry_blocks", "spend_order", "currency", "unit_value")
+_ASSET_FIELDS = (
+    *_ASSET_REQUIRED,
+    "rules",
+    "expiry_blocks",
+    "spend_order",
+    "currency",
+    "unit_value",
+)
 _BALANCE_FIELDS = ("address", "symbol", "amount")
 _MEMBER_FIELDS = ("address", "name", "roles")
 _INT_PARAMS = (
@@ -263,7 +270,9 @@ def _validator(v: Any, where: str) -> GenesisValidator:
     )
 
 
-def _strings(obj: Mapping[str, Any], key: str, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _strings(
+    obj: Mapping[str, Any], key: str, where: str, default: tuple[str, ...]
+) -> tuple[str, ...]:
     if key not in obj:
         return default
     items = _get(obj, key, list, where)
@@ -304,11 +313,17 @@ def _params(p: Any) -> ChainParams:
     if "fee_symbol" in p:
         values["fee_symbol"] = _get(p, "fee_symbol", str, "genesis.params")
     if "gas" in p:
-        gas = _object(_get(p, "gas", dict, "genesis.params"), tuple(CODE_BY_NAME), "genesis.params.gas")
+        gas = _object(
+            _get(p, "gas", dict, "genesis.params"), tuple(CODE_BY_NAME), "genesis.params.gas"
+        )
         rows = []
         for name, v in sorted(gas.items()):
-            if not (isinstance(v, list) and len(v) == 2 and all(type(x) is int and x >= 0 for x in v)):
-                raise GenesisError(f"genesis.params.gas.{name}: expected [gas per op, gas per item]")
+            if not (
+                isinstance(v, list) and len(v) == 2 and all(type(x) is int and x >= 0 for x in v)
+            ):
+                raise GenesisError(
+                    f"genesis.params.gas.{name}: expected [gas per op, gas per item]"
+                )
             rows.append((name, v[0], v[1]))
         values["gas"] = tuple(rows)
     return ChainParams(**values)

@@ -49,7 +49,9 @@ def genesis_state(doc: GenesisDoc) -> list[tuple[bytes, bytes | None]]:
             ),
         )
     # genesis grants are issued at height 0 (lots of an expiring type expire at N)
-    ctx = ExecContext(state=state, block=BlockContext(doc.chain_id, 0, doc.genesis_time_ms), sender=b"")
+    ctx = ExecContext(
+        state=state, block=BlockContext(doc.chain_id, 0, doc.genesis_time_ms), sender=b""
+    )
     for b in doc.balances:
         ledger.issue(ctx, b.symbol, b.address, b.amount, event="")
     validators.put_validators(

@@ -37,7 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genesis import builder
-from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, GenesisValidator
+from genesis.document import (
+    GenesisAsset,
+    GenesisBalance,
+    GenesisDoc,
+    GenesisMember,
+    GenesisValidator,
+)
 from primitives.keys import parse_address
 from scctn_node.config import CONFIG_FILE, Config, default_config
 from scctn_node.errors import ConfigError
@@ -122,6 +128,7 @@ def init_home(
     passphrase_file: str = "",
     fast_kdf: bool = False,
     genesis_extra: tuple[tuple[GenesisAsset, ...], tuple[GenesisBalance, ...]] = ((), ()),
+    members: tuple[GenesisMember, ...] = (),
     extra_keys: tuple[str, ...] = (),
     empty_block_interval_ms: int = 5_000,
     genesis: GenesisDoc | None = None,
@@ -160,16 +167,26 @@ def init_home(
             validators=(GenesisValidator(moniker, bytes.fromhex(validator.public_key)),),
             assets=genesis_extra[0],
             balances=genesis_extra[1],
+            members=members,
         )
     genesis.save(config.genesis_path)
     (home / CONFIG_FILE).write_text(config.to_toml())
     return config
 
 
+# the founding members of the demo alliance and their roles (carol is a plain holder)
+DEMO_MEMBERS = (
+    ("alice", "Alice's Alliance Co", ("issuer", "custodian", "oracle", "platform")),
+    ("bob", "Bob's Bakery", ("merchant",)),
+    ("shop", "Corner Cafe", ("issuer", "merchant")),
+)
+
+
 def demo_genesis_parts(
     keys: Keystore,
-) -> tuple[tuple[GenesisAsset, ...], tuple[GenesisBalance, ...]]:
-    """Create the demo account keys in `keys`; the demo point types and their grants."""
+) -> tuple[tuple[GenesisAsset, ...], tuple[GenesisBalance, ...], tuple[GenesisMember, ...]]:
+    """Create the demo account keys in `keys`; the demo point types, their grants and the
+    founding members."""
     addresses = {}
     for name in DEMO_ACCOUNTS:
         addresses[name] = parse_address(keys.create(name, LOCALNET_PASSPHRASE, fast=True).address)
@@ -181,7 +198,8 @@ def demo_genesis_parts(
         for p in DEMO_POINTS
         for who, amount in p.grants
     )
-    return assets, balances
+    members = tuple(GenesisMember(addresses[who], name, roles) for who, name, roles in DEMO_MEMBERS)
+    return assets, balances, members
 
 
 def create_localnet(home: Path, api_port: int) -> Config:
@@ -201,7 +219,8 @@ def create_localnet(home: Path, api_port: int) -> Config:
         api_port=api_port,
         passphrase_file=PASSPHRASE_FILE,
         fast_kdf=True,
-        genesis_extra=parts,
+        genesis_extra=parts[:2],
+        members=parts[2],
         empty_block_interval_ms=LOCALNET_EMPTY_BLOCK_MS,
     )
 
@@ -242,7 +261,9 @@ def create_network(
     doc = builder.new_draft(LOCALNET_CHAIN_ID, int(time.time() * 1000))
     for i, info in enumerate(public_keys):
         doc = builder.add_validator(doc, f"validator-{i}", bytes.fromhex(info.public_key))
-    assets, balances = demo_genesis_parts(Keystore(home / "keys"))
+    assets, balances, members = demo_genesis_parts(Keystore(home / "keys"))
+    for member in members:
+        doc = builder.add_member(doc, member)
     for asset in assets:
         doc = builder.add_asset(doc, asset)
     for balance in balances:

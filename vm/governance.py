@@ -50,9 +50,7 @@ ALL_ROLES = sum(ROLES.values())
 def role_bit(name: str) -> int:
     bit = ROLES.get(name)
     if bit is None:
-        raise ExecutionFailure(
-            f"no role {name!r} (roles: {', '.join(ROLES)})", codes.UNKNOWN_ROLE
-        )
+        raise ExecutionFailure(f"no role {name!r} (roles: {', '.join(ROLES)})", codes.UNKNOWN_ROLE)
     return bit
 
 

@@ -467,9 +467,7 @@ def define_tier(state: StateView, symbol: str, tier: str, limits: TierLimits) ->
 
 
 def daily_key(account: bytes, symbol: str, day: int) -> bytes:
-    return (
-        tables.DAILY_SPENT + account + SEP + symbol.encode() + SEP + tables.height_bytes(day)
-    )
+    return tables.DAILY_SPENT + account + SEP + symbol.encode() + SEP + tables.height_bytes(day)
 
 
 def _exempt(asset: PointType, account: bytes) -> bool:
@@ -479,9 +477,7 @@ def _exempt(asset: PointType, account: bytes) -> bool:
 def _check_sender(ctx: ExecContext, asset: PointType, account: bytes, amount: int) -> None:
     state = ctx.state
     if asset.flags & FREEZABLE and (reason := frozen_reason(state, asset.symbol, account)):
-        raise ExecutionFailure(
-            f"{asset.symbol} of this holder is frozen ({reason})", codes.FROZEN
-        )
+        raise ExecutionFailure(f"{asset.symbol} of this holder is frozen ({reason})", codes.FROZEN)
     table = tier_table(state, asset.symbol)
     if not table or _exempt(asset, account):
         return
@@ -507,6 +503,14 @@ def _check_sender(ctx: ExecContext, asset: PointType, account: bytes, amount: in
 
 def _check_receiver(ctx: ExecContext, asset: PointType, account: bytes) -> None:
     state = ctx.state
+    if len(account) > ADDRESS_SIZE:  # a custody sub-account: its custodian must hold the role
+        from vm.governance import has_role
+
+        if not has_role(state, account[:ADDRESS_SIZE], "custodian"):
+            raise ExecutionFailure(
+                "the recipient is a custody account of a key without the custodian role",
+                codes.NOT_CUSTODIAN,
+            )
     if asset.flags & FREEZABLE and (reason := frozen_reason(state, asset.symbol, account)):
         raise ExecutionFailure(
             f"{asset.symbol} of the recipient is frozen ({reason})", codes.FROZEN
@@ -539,9 +543,7 @@ def _check_balance_limit(
 
 def _check_not_frozen(asset: PointType) -> None:
     if asset.frozen_reason:
-        raise ExecutionFailure(
-            f"{asset.symbol} is frozen ({asset.frozen_reason})", codes.FROZEN
-        )
+        raise ExecutionFailure(f"{asset.symbol} is frozen ({asset.frozen_reason})", codes.FROZEN)
 
 
 # --- the three ways points change hands -----------------------------------------------

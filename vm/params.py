@@ -135,7 +135,9 @@ def set_param(state: Any, name: str, value: int, text: str) -> None:
         except ValueError:
             address = b""
         if len(address) != 20:
-            raise ExecutionFailure("fee_collector takes an address as 40 hex digits", codes.INVALID_PARAM)
+            raise ExecutionFailure(
+                "fee_collector takes an address as 40 hex digits", codes.INVALID_PARAM
+            )
         params = replace(params, fee_collector=address)
     elif name.startswith(("gas.", "gas_item.")):
         kind, _, op_name = name.partition(".")
@@ -159,3 +161,14 @@ def op_gas(schedule: GasSchedule, op: Any) -> int:
 
 
 __all__ = ["ChainParams", "OpCode", "chain_params", "gas_schedule", "op_gas", "set_param"]
+
+
+def gas_json(state: StateReader) -> dict[str, Any]:
+    """The gas schedule as clients read it: base gas and {op name: [per op, per item]}."""
+    schedule = gas_schedule(state)
+    return {
+        "tx_base_gas": chain_params(state).tx_base_gas,
+        "schedule": {
+            OP_NAMES[OpCode(c)]: [b, i] for c, (b, i) in sorted(schedule.items()) if c in OP_NAMES
+        },
+    }

@@ -25,7 +25,7 @@ from scctn_node.api.routes import all_routers
 from scctn_node.errors import BadRequest, MempoolFull, NodeError, NotFound
 from scctn_node.pruning import pruned_below
 from scctn_node.service import NodeService, SubmitResult
-from vm import ledger
+from vm import ledger, params
 from vm.state import StateView
 
 log = logging.getLogger("scctn.api")
@@ -326,6 +326,10 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
         if asset is None:
             raise NotFound(f"no point type {symbol!r}", "asset_not_found")
         return views.asset(asset)
+
+    @app.get("/v1/gas", tags=["state"], summary="The gas schedule (per op and per list item)")
+    async def gas() -> dict[str, Any]:
+        return params.gas_json(StateView(chain.store.state))
 
     @app.get("/v1/status", tags=["node"], summary="Chain and node status")
     async def status() -> dict[str, Any]:

@@ -46,6 +46,7 @@ from scctn_node.config import ConsensusSection
 from scctn_node.errors import NodeError, StateCorrupt
 from scctn_node.storage.schema import meta_key
 from vm import ledger, validators
+from vm import params as vm_params
 from vm.context import BlockContext
 from vm.executor import execute_block
 from vm.receipt import Receipt
@@ -150,6 +151,16 @@ class Chain:
         self.mempool = Mempool(
             mempool_config, self.chain_id, self.committed_nonce, self.is_committed
         )
+        self._refresh_params()
+
+    def _refresh_params(self) -> None:
+        """Read the chain parameters the node applies outside execution (block limits,
+        mempool gas rules) from the committed state, where governance changes them."""
+        state = StateView(self.store.state)
+        self.params = vm_params.chain_params(state)
+        self.mempool.set_gas_rules(
+            vm_params.gas_schedule(state), self.params.tx_base_gas, self.params.max_tx_gas
+        )
 
     # ------------------------------------------------------------- validators
     def epoch_at(self, height: int) -> EpochInfo:
@@ -217,7 +228,7 @@ class Chain:
     def build_block(self, now_ms: int) -> Block:
         """A proposal for the next height from the mempool."""
         height = self.height + 1
-        params = self.genesis.params
+        params = self.params
         # a lone validator never sends a view change: only the p2p limit bounds its blocks
         cap = MAX_PROPOSAL_TX_BYTES if len(self.epoch_at(height).validators) > 1 else LONE_TX_BYTES
         txs = tuple(self.mempool.select(params.max_block_txs, params.block_gas_limit, height, cap))
@@ -348,6 +359,7 @@ class Chain:
 
     def finish(self, committed: Committed) -> list[bytes]:
         """Mempool bookkeeping after a commit; returns the hashes dropped as unincludable."""
+        self._refresh_params()
         self.mempool.remove_committed(committed.block.txs)
         senders = {stx.tx.sender_address for stx in committed.block.txs}
         dropped = self.mempool.prune(self.height + 1, senders)

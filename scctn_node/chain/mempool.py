@@ -28,6 +28,7 @@ from scctn_node.errors import MempoolFull, TransactionRejected
 from vm import codes
 from vm.errors import InvalidTransaction
 from vm.executor import intrinsic_gas
+from vm.params import DEFAULT_SCHEDULE, ChainParams, GasSchedule
 from vm.tx import SignedTransaction, tx_hash_of
 
 
@@ -62,6 +63,13 @@ class Mempool:
         self._raw: dict[bytes, bytes] = {}
         self._senders: OrderedDict[bytes, dict[int, bytes]] = OrderedDict()
         self._dropped: OrderedDict[bytes, str] = OrderedDict()
+        self._schedule: GasSchedule = DEFAULT_SCHEDULE
+        self._base_gas = ChainParams().tx_base_gas
+        self._max_tx_gas = config.max_tx_gas
+
+    def set_gas_rules(self, schedule: GasSchedule, base_gas: int, max_tx_gas: int) -> None:
+        """The chain's current gas schedule and limit (governance may change them)."""
+        self._schedule, self._base_gas, self._max_tx_gas = schedule, base_gas, max_tx_gas
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -91,15 +99,15 @@ class Mempool:
                 f"transaction is for chain {tx.chain_id!r}, this is {self.chain_id!r}",
                 codes.WRONG_CHAIN,
             )
-        if tx.gas_limit > self.config.max_tx_gas:
+        if tx.gas_limit > self._max_tx_gas:
             raise TransactionRejected(
-                f"gas limit {tx.gas_limit} exceeds the maximum {self.config.max_tx_gas}",
+                f"gas limit {tx.gas_limit} exceeds the maximum {self._max_tx_gas}",
                 codes.GAS_LIMIT_TOO_HIGH,
             )
-        if tx.gas_limit < intrinsic_gas(tx):
+        needed = intrinsic_gas(tx, self._schedule, self._base_gas)
+        if tx.gas_limit < needed:
             raise TransactionRejected(
-                f"gas limit {tx.gas_limit} is below the {intrinsic_gas(tx)} this needs",
-                codes.OUT_OF_GAS,
+                f"gas limit {tx.gas_limit} is below the {needed} this needs", codes.OUT_OF_GAS
             )
         if stx.hash in self._by_hash:
             return stx  # already admitted (a rebroadcast): `admit` will answer "known"

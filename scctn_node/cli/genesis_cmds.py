@@ -14,7 +14,13 @@ from pathlib import Path
 import click
 
 from genesis import builder
-from genesis.document import GenesisAsset, GenesisBalance, GenesisDoc, load_genesis
+from genesis.document import (
+    GenesisAsset,
+    GenesisBalance,
+    GenesisDoc,
+    GenesisMember,
+    load_genesis,
+)
 from primitives.keys import parse_address
 from scctn_node.cli.common import emit, fail, handle_errors
 
@@ -42,6 +48,7 @@ def summary(doc: GenesisDoc) -> dict[str, object]:
         "validators": len(doc.validators),
         "assets": len(doc.assets),
         "balances": len(doc.balances),
+        "members": len(doc.members),
         "hash": doc.hash().hex(),
     }
 
@@ -98,15 +105,57 @@ def genesis_add_validator(file: Path, name: str, public_key: str, power: int) ->
 @click.option("--decimals", type=int, required=True)
 @click.option("--cap", type=int, required=True, help="maximum supply in base units")
 @click.option("--issuer", required=True, help="scc1... address of the issuing member")
+@click.option(
+    "--rules",
+    default="transferable,tradeable",
+    show_default=True,
+    help="comma-separated: require_auth, transferable, tradeable, freezable, clawback",
+)
+@click.option("--expiry-blocks", type=int, default=0, help="points expire this long after issue")
 @handle_errors
 def genesis_add_asset(
-    file: Path, symbol: str, name: str, decimals: int, cap: int, issuer: str
+    file: Path,
+    symbol: str,
+    name: str,
+    decimals: int,
+    cap: int,
+    issuer: str,
+    rules: str,
+    expiry_blocks: int,
 ) -> None:
-    """Add a point type to the genesis FILE."""
-    asset = GenesisAsset(symbol, name, decimals, cap, parse_address(issuer))
+    """Add a point type to the genesis FILE (its issuer gets the issuer role)."""
+    asset = GenesisAsset(
+        symbol,
+        name,
+        decimals,
+        cap,
+        parse_address(issuer),
+        rules=tuple(r.strip() for r in rules.split(",") if r.strip()),
+        expiry_blocks=expiry_blocks,
+    )
     doc = builder.add_asset(builder.load_draft(file), asset)
     doc.save(file)
     click.echo(f"added point type {symbol} to {file} ({plural(len(doc.assets), 'point type')})")
+
+
+@genesis_group.command("add-member")
+@file_arg
+@click.option("--address", required=True, help="scc1... address of the member's account")
+@click.option("--name", required=True, help="the member's name")
+@click.option(
+    "--roles",
+    default="",
+    help="comma-separated: issuer, custodian, merchant, oracle, device, validator, platform",
+)
+@handle_errors
+def genesis_add_member(file: Path, address: str, name: str, roles: str) -> None:
+    """Add a founding member of the alliance (it votes on proposals) to the genesis FILE."""
+    member = GenesisMember(
+        parse_address(address), name, tuple(r.strip() for r in roles.split(",") if r.strip())
+    )
+    doc = builder.add_member(builder.load_draft(file), member)
+    doc.save(file)
+    click.echo(f"added member {name} to {file} ({plural(len(doc.members), 'member')})")
 
 
 @genesis_group.command("add-balance")

@@ -190,7 +190,9 @@ class ListOf(Kind):
         for i, raw in enumerate(seq):
             f = codec.expect_list(raw, len(self.item), what=f"{what}[{i}]")
             out.append(
-                tuple(k.decode(v, f"{what}[{i}].{n}") for (n, k), v in zip(self.item, f, strict=True))
+                tuple(
+                    k.decode(v, f"{what}[{i}].{n}") for (n, k), v in zip(self.item, f, strict=True)
+                )
             )
         return tuple(out)
 
@@ -288,7 +290,7 @@ class Nested(Kind):
         try:
             obj = json.loads(text)
         except ValueError:
-            raise DecodeError("an operation is given as JSON: {\"op\": name, ...}") from None
+            raise DecodeError('an operation is given as JSON: {"op": name, ...}') from None
         return self.from_json(obj, resolve)
 
     def from_json(self, value: Any, resolve: Resolver) -> Any:
@@ -314,10 +316,11 @@ OPERATION = Nested()
 _NO_DEFAULT: Any = dataclasses.MISSING
 
 
-def arg(kind: Kind, help: str = "", default: Any = _NO_DEFAULT) -> Any:
+def arg(kind: Kind, help: str = "", default: Any = _NO_DEFAULT, flag: str = "") -> Any:
     """A dataclass field of an operation, with its kind (and a default for the CLI and
-    for Python callers; the wire form always carries every field)."""
-    return dataclasses.field(default=default, metadata={"kind": kind, "help": help})
+    for Python callers; the wire form always carries every field). `flag` names the
+    command-line option when the field's name reads badly there (`--pay` for items)."""
+    return dataclasses.field(default=default, metadata={"kind": kind, "help": help, "flag": flag})
 
 
 class Flags(Kind):

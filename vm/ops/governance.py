@@ -40,7 +40,9 @@ class GovPropose(OpBase):
 
     def execute(self, ctx: ExecContext) -> None:
         if self.action.CODE in _NOT_ACTIONS:
-            raise ExecutionFailure("a proposal's action cannot be a proposal or a vote", codes.BAD_REQUEST)
+            raise ExecutionFailure(
+                "a proposal's action cannot be a proposal or a vote", codes.BAD_REQUEST
+            )
         governance.propose(ctx, self.action.to_wire(), self.title, self.deadline)
 
 
@@ -86,7 +88,9 @@ class RoleGrant(OpBase):
     def execute(self, ctx: ExecContext) -> None:
         governance.require_governance(ctx)
         bit = governance.role_bit(self.role)
-        governance.set_roles(ctx.state, self.address, governance.roles_of(ctx.state, self.address) | bit)
+        governance.set_roles(
+            ctx.state, self.address, governance.roles_of(ctx.state, self.address) | bit
+        )
         ctx.emit("role.granted", self.address, self.role)
 
 
@@ -99,7 +103,9 @@ class RoleRevoke(OpBase):
     def execute(self, ctx: ExecContext) -> None:
         governance.require_governance(ctx)
         bit = governance.role_bit(self.role)
-        governance.set_roles(ctx.state, self.address, governance.roles_of(ctx.state, self.address) & ~bit)
+        governance.set_roles(
+            ctx.state, self.address, governance.roles_of(ctx.state, self.address) & ~bit
+        )
         ctx.emit("role.revoked", self.address, self.role)
 
 
@@ -150,7 +156,14 @@ class TierDefine(OpBase):
         ledger.require_asset(ctx.state, self.symbol)
         limits = ledger.TierLimits(self.max_balance, self.max_per_tx, self.max_daily)
         ledger.define_tier(ctx.state, self.symbol, self.tier, limits)
-        ctx.emit("tier.defined", self.tier, self.symbol, self.max_balance, self.max_per_tx, self.max_daily)
+        ctx.emit(
+            "tier.defined",
+            self.tier,
+            self.symbol,
+            self.max_balance,
+            self.max_per_tx,
+            self.max_daily,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,9 @@ class TransferBatch(OpBase):
     CODE: ClassVar[OpCode] = OpCode.TRANSFER_BATCH
     symbol: str = arg(SYMBOL)
     items: tuple[tuple[bytes, int], ...] = arg(
-        ListOf((("to", ACCOUNT), ("amount", AMOUNT)), MAX_BATCH), "recipient:amount, repeated"
+        ListOf((("to", ACCOUNT), ("amount", AMOUNT)), MAX_BATCH),
+        "a recipient and amount",
+        flag="pay",
     )
 
     def execute(self, ctx: ExecContext) -> None:
