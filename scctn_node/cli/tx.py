@@ -17,7 +17,7 @@ from scctn_node.keystore import KeyNotFound
 from primitives.errors import DecodeError
 from vm.executor import intrinsic_gas
 from vm.ops.catalog import OP_CLASSES, decode_operation
-from vm.ops.fields import Flags, Kind, ListOf, Pairs
+from vm.ops.fields import Flags, Kind, ListOf, Pairs, field_default
 from vm.ops.registry import CODE_BY_NAME, OP_NAMES, Operation
 from vm.tx import Transaction
 
@@ -147,7 +147,8 @@ def _flag(f: Any) -> str:
 
 
 def _option(f: Any) -> click.Option:
-    name, kind, help_text, default = f.name, f.metadata["kind"], f.metadata["help"], f.default
+    name, kind, help_text = f.name, f.metadata["kind"], f.metadata["help"]
+    default = field_default(f)
     many = isinstance(kind, (ListOf, Pairs))
     required = default is dataclasses.MISSING and not many
     text = help_text
@@ -172,7 +173,7 @@ def _parse(cls: Any, raw: dict[str, Any], home: Path | None) -> Operation:
         return resolve_address(text, home)
 
     values = []
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    defaults = {f.name: field_default(f) for f in dataclasses.fields(cls)}
     flags = {f.name: _flag(f) for f in dataclasses.fields(cls)}
     for name, kind in cls.spec():
         given = raw.pop(f"arg_{name}")

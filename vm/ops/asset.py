@@ -48,7 +48,7 @@ class AssetCreate(OpBase):
     CODE: ClassVar[OpCode] = OpCode.ASSET_CREATE
     symbol: str = arg(SYMBOL)
     name: str = arg(Str(64))
-    decimals: int = arg(Int(0, 18), "digits after the point")
+    decimals: int = arg(Int(0, 18), "digits after the point", cli_default=0)
     cap: int = arg(Int(1), "the most points that may be outstanding, in base units")
     rules: int = arg(Flags(ledger.RULES), "rules fixed at creation", ledger.DEFAULT_RULES)
     expiry_blocks: int = arg(

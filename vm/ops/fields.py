@@ -316,11 +316,26 @@ OPERATION = Nested()
 _NO_DEFAULT: Any = dataclasses.MISSING
 
 
-def arg(kind: Kind, help: str = "", default: Any = _NO_DEFAULT, flag: str = "") -> Any:
+def arg(
+    kind: Kind, help: str = "", default: Any = _NO_DEFAULT, flag: str = "", cli_default: Any = None
+) -> Any:
     """A dataclass field of an operation, with its kind (and a default for the CLI and
     for Python callers; the wire form always carries every field). `flag` names the
-    command-line option when the field's name reads badly there (`--pay` for items)."""
-    return dataclasses.field(default=default, metadata={"kind": kind, "help": help, "flag": flag})
+    command-line option when the field's name reads badly there (`--pay` for items);
+    `cli_default` is a default for clients only (for a field that cannot have a dataclass
+    default because required fields follow it)."""
+    return dataclasses.field(
+        default=default,
+        metadata={"kind": kind, "help": help, "flag": flag, "cli_default": cli_default},
+    )
+
+
+def field_default(f: Any) -> Any:
+    """The default of an operation's field for clients (CLI, JSON): MISSING if required."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    cli = f.metadata.get("cli_default")
+    return dataclasses.MISSING if cli is None else cli
 
 
 class Flags(Kind):
