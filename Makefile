@@ -8,7 +8,7 @@ LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
-.PHONY: localnet test lint typecheck unit bench install dev clean docker
+.PHONY: localnet test lint typecheck unit bench bench-vm install dev clean docker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ test: lint typecheck unit
 
 bench: $(STAMP_RUN)
 	$(VENV)/bin/scctn bench all
+
+bench-vm: $(STAMP_RUN)
+	$(VENV)/bin/scctn bench vm
 
 docker:
 	docker build -t scctn-node .

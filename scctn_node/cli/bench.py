@@ -29,6 +29,20 @@ def tps(txs: int, senders: int, batch: int, clients: int, validators: int) -> No
     main(TpsSettings(txs=txs, senders=senders, batch=batch, clients=clients, validators=validators))
 
 
+@bench.command("vm")
+@click.option("--txs", default=100_000, show_default=True, help="transactions per workload")
+@click.option("--accounts", default=1_000, show_default=True, help="holders sending")
+@click.option("--block", default=5_000, show_default=True, help="transactions per block")
+@click.option("--profile", is_flag=True, help="print a cProfile summary of each workload")
+def vm_bench(txs: int, accounts: int, block: int, profile: bool) -> None:
+    """The VM alone: transfers/s, and a mixed workload's tx/s and ops/s (in memory)."""
+    from scctn_node.bench.vm import VmSettings, main
+
+    if txs < 1 or accounts < 1 or block < 1:
+        raise click.BadParameter("--txs, --accounts and --block must be positive")
+    main(VmSettings(txs=txs, accounts=accounts, block=block, profile=profile))
+
+
 @bench.command("merkle")
 @click.option("--keys", "total_keys", default=1_000_000, show_default=True)
 @click.option("--update", "update_keys", default=1_000, show_default=True)
@@ -72,6 +86,7 @@ def p2p_bench() -> None:
 @click.pass_context
 def all_benches(ctx: click.Context) -> None:
     """Every benchmark in turn (make bench)."""
+    ctx.invoke(vm_bench)
     ctx.invoke(tps)
     ctx.invoke(tps, validators=4)
     ctx.invoke(merkle)
