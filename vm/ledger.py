@@ -476,7 +476,9 @@ def _exempt(asset: PointType, account: bytes) -> bool:
 
 def _check_sender(ctx: ExecContext, asset: PointType, account: bytes, amount: int) -> None:
     state = ctx.state
-    if asset.flags & FREEZABLE and (reason := frozen_reason(state, asset.symbol, account)):
+    # the freezable rule says whether the issuer may freeze; governance may freeze any
+    # holder, so a recorded freeze always holds
+    if reason := frozen_reason(state, asset.symbol, account):
         raise ExecutionFailure(f"{asset.symbol} of this holder is frozen ({reason})", codes.FROZEN)
     table = tier_table(state, asset.symbol)
     if not table or _exempt(asset, account):
@@ -511,7 +513,7 @@ def _check_receiver(ctx: ExecContext, asset: PointType, account: bytes) -> None:
                 "the recipient is a custody account of a key without the custodian role",
                 codes.NOT_CUSTODIAN,
             )
-    if asset.flags & FREEZABLE and (reason := frozen_reason(state, asset.symbol, account)):
+    if reason := frozen_reason(state, asset.symbol, account):
         raise ExecutionFailure(
             f"{asset.symbol} of the recipient is frozen ({reason})", codes.FROZEN
         )
