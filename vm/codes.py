@@ -82,3 +82,6 @@ MEASUREMENT_PAID = "measurement_paid"
 DEVICE_QUOTA_EXCEEDED = "device_quota_exceeded"
 PERIOD_QUOTA_EXCEEDED = "period_quota_exceeded"
 BAD_REQUEST = "bad_request"
+# issuance modes: mining (vm/ops/mining.py)
+CARD_NOT_ELIGIBLE = "card_not_eligible"
+TOO_MANY_SCHEDULES = "too_many_schedules"
