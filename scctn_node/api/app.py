@@ -21,11 +21,11 @@ from primitives import codec
 from primitives.errors import InvalidAddress
 from primitives.keys import format_address, parse_address
 from scctn_node.api import views
-from scctn_node.api.routes import all_routers
+from scctn_node.api.routes import account_arg, all_routers
 from scctn_node.errors import BadRequest, MempoolFull, NodeError, NotFound
 from scctn_node.pruning import pruned_below
 from scctn_node.service import NodeService, SubmitResult
-from vm import ledger, params
+from vm import accounts, ledger, params
 from vm.state import StateView
 
 log = logging.getLogger("scctn.api")
@@ -280,27 +280,35 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
         summary="Account nonce and balances, optionally with Merkle proofs",
     )
     async def get_account(address: str, prove: bool = False, symbols: str = "") -> dict[str, Any]:
-        addr = _address_arg(address)
+        addr = account_arg(address)
         wanted = [s for s in symbols.split(",") if s]
         async with service.commit_lock:
             state = StateView(chain.store.state)
-            prefix = ledger.balance_prefix(addr)
-            balances: dict[str, int] = {
-                key[len(prefix) :].decode(): codec.decode(raw)
-                for key, raw in chain.store.state_items(prefix)
-            }
+            prefix = ledger.account_prefix(addr)
+            height = chain.height
+            balances = ledger.holdings_view(
+                state,
+                (
+                    (key[len(prefix) :].decode(), raw)
+                    for key, raw in chain.store.state_items(prefix)
+                ),
+                height,
+            )
             for s in wanted:
-                balances.setdefault(s, ledger.get_balance(state, addr, s))
+                balances.setdefault(s, ledger.get_balance(state, addr, s, height))
+            raw_account = accounts.is_raw(addr)
             body: dict[str, Any] = {
-                "address": format_address(addr),
-                "height": chain.height,
+                "address": accounts.format_account(addr),
+                "height": height,
                 "state_root": chain.store.state_root.hex(),
-                "nonce": ledger.get_nonce(state, addr),
-                "next_nonce": chain.mempool.next_nonce(addr),
+                "nonce": ledger.get_nonce(state, addr) if raw_account else None,
+                "next_nonce": chain.mempool.next_nonce(addr) if raw_account else None,
+                "custodian": None if raw_account else format_address(addr[:20]),
+                "tier": ledger.tier_of(state, addr),
                 "balances": balances,
             }
             if prove:
-                keys = {"nonce": ledger.nonce_key(addr)}
+                keys = {"nonce": ledger.nonce_key(addr)} if raw_account else {}
                 keys.update({f"balance:{s}": ledger.balance_key(addr, s) for s in balances})
                 body["proofs"] = {
                     name: {

@@ -6,14 +6,14 @@ integers (exact up to 2^64; JavaScript clients should parse them as BigInt).
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from consensus.certificates import CommitCertificate
 from primitives.keys import address_of, format_address
 from scctn_node.chain.block import Block, Header
-from vm.ledger import AssetRecord
-from vm.ops.registry import OP_NAMES, Operation
+from vm import accounts, ledger
+from vm.ledger import PointType
+from vm.ops.registry import Operation
 from vm.receipt import Event, Receipt
 from vm.tx import SignedTransaction
 
@@ -24,6 +24,8 @@ def value(v: object, name: str = "") -> Any:
     if isinstance(v, bytes):
         if len(v) == 20 and (name in _ADDRESS_FIELDS or name == ""):
             return format_address(v)
+        if 20 < len(v) <= accounts.MAX_ACCOUNT and name == "" and accounts.valid_account(v):
+            return accounts.format_account(v)  # a custody sub-account in an event
         return v.hex()
     if isinstance(v, (list, tuple)):
         return [value(x) for x in v]
@@ -31,10 +33,7 @@ def value(v: object, name: str = "") -> Any:
 
 
 def operation(op: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": OP_NAMES[op.CODE]}
-    for f in fields(op):  # type: ignore[arg-type]
-        out[f.name] = value(getattr(op, f.name), f.name)
-    return out
+    return op.to_json()
 
 
 def transaction(stx: SignedTransaction) -> dict[str, Any]:
@@ -109,12 +108,33 @@ def block(b: Block, receipts: list[Receipt] | None = None, full: bool = True) ->
     return out
 
 
-def asset(a: AssetRecord) -> dict[str, Any]:
+def asset(a: PointType) -> dict[str, Any]:
     return {
         "symbol": a.symbol,
         "name": a.name,
         "decimals": a.decimals,
         "cap": a.cap,
         "issuer": format_address(a.issuer),
-        "supply": a.supply,
+        "supply": a.outstanding,
+        "rules": ledger.rules_text(a.flags),
+        "expiry_blocks": a.expiry_blocks,
+        "spend_order": "newest_first" if a.spend_order == ledger.NEWEST_FIRST else "oldest_first",
+        "frozen": a.frozen_reason or None,
+        "uri": a.uri,
+        "liability": liability(a),
+    }
+
+
+def liability(a: PointType) -> dict[str, Any]:
+    """The issuer's points liability: counts in base units, value in millionths of the
+    currency (exact integers; value = outstanding * unit_value)."""
+    return {
+        "issued": a.issued,
+        "redeemed": a.redeemed,
+        "expired": a.expired,
+        "clawed_back": a.clawed_back,
+        "outstanding": a.outstanding,
+        "currency": a.currency,
+        "unit_value_micros": a.unit_value,
+        "outstanding_value_micros": a.outstanding * a.unit_value,
     }

@@ -24,6 +24,7 @@ from scctn_node.storage.kv import KVStore, WriteBatch
 from scctn_node.storage.schema import Prefix
 from scctn_node.storage.smt import Proof, StateTree
 from vm.receipt import Receipt
+from vm.tables import ASSET as ASSET_TABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class ChainStore:
         batch = self.kv.batch()
         changes = genesis_state(doc)
         self._write_state(changes, batch)
+        self._record_assets(changes, 0, batch)
         self.tree.apply(dict(changes), batch)
         batch.put(schema.meta_key("genesis_hash"), doc.hash())
         batch.put(schema.meta_key("chain_id"), doc.chain_id.encode())
@@ -102,6 +104,26 @@ class ChainStore:
                 batch.delete(schema.state_key(key))
             else:
                 batch.put(schema.state_key(key), value)
+
+    @staticmethod
+    def _record_assets(
+        changes: Sequence[tuple[bytes, bytes | None]], height: int, batch: WriteBatch
+    ) -> None:
+        """Keep each point type's record (its liability counters) as of every block that
+        changed it, so the liability can be read at any height."""
+        for key, value in changes:
+            if key[:1] == ASSET_TABLE and value is not None:
+                batch.put(schema.asset_history_key(key[1:], height), value)
+
+    def asset_at(self, symbol: str, height: int) -> bytes | None:
+        """A point type's record as it was after block `height` (None if it did not exist
+        then, or this node has no history that far back: state sync starts it later)."""
+        prefix = schema.Prefix.ASSET_HISTORY + symbol.encode() + b"\x00"
+        for _, value in self.kv.iterate(
+            prefix, start=schema.asset_history_key(symbol.encode(), height), reverse=True
+        ):
+            return value
+        return None
 
     # ---------------------------------------------------------------- commit
     def commit_block(
@@ -127,6 +149,7 @@ class ChainStore:
             batch.put(schema.receipt_key(h, i), receipt.encode())
             batch.delete(schema.mempool_key(stx.hash))
         self._write_state(changes, batch)
+        self._record_assets(changes, h, batch)
         root = self.tree.apply(dict(changes), batch)
         batch.put(schema.meta_key("height"), schema.height_key(h))
         batch.put(schema.meta_key("last_block_hash"), block.hash)

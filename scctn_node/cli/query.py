@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from primitives.keys import format_address
 from scctn_node.cli.common import NodeClient, emit, fail, handle_errors, node_options, resolve_node
-from scctn_node.cli.tx import resolve_address
+from scctn_node.cli.tx import resolve_account
 from scctn_node.storage.proof import InvalidProof, Proof, verify_proof
 
 
@@ -27,6 +26,8 @@ def verify_account_proofs(body: dict[str, Any]) -> None:
 
 def _account_text(d: dict[str, Any]) -> str:
     lines = [f"address  {d['address']}", f"nonce    {d['nonce']}  (height {d['height']})"]
+    if d.get("custodian"):
+        lines[1] = f"custody  held by {d['custodian']}  (height {d['height']})"
     for symbol, amount in sorted(d["balances"].items()):
         lines.append(f"balance  {amount} {symbol}")
     if not d["balances"]:
@@ -55,9 +56,10 @@ def account(
     home: Path | None,
     output: str,
 ) -> None:
-    """Balances and nonce of ADDRESS (an scc1 address or a key name)."""
+    """Balances and nonce of ADDRESS (an scc1 address, a key name, or custodian/user for a
+    custody account)."""
     client = NodeClient(resolve_node(node, home))
-    addr = format_address(resolve_address(address, home))
+    addr = resolve_account(address, home)
     query = f"?prove={'true' if prove else 'false'}"
     if symbols:
         query += "&symbols=" + ",".join(symbols)

@@ -9,15 +9,14 @@ from typing import Any
 
 import click
 
-from primitives.errors import InvalidAddress
-from primitives.keys import parse_address
+from primitives.errors import DecodeError, InvalidAddress
+from primitives.keys import format_address, parse_address
 from scctn_node.cli.common import NodeClient, emit, fail, handle_errors, node_options, resolve_node
 from scctn_node.cli.keys import get_passphrase, keystore_for
 from scctn_node.keystore import KeyNotFound
-from primitives.errors import DecodeError
 from vm.executor import intrinsic_gas
 from vm.ops.catalog import OP_CLASSES, decode_operation
-from vm.ops.fields import Flags, Kind, ListOf, Pairs, field_default
+from vm.ops.fields import Flags, ListOf, Pairs, field_default
 from vm.ops.registry import CODE_BY_NAME, OP_NAMES, Operation
 from vm.tx import Transaction
 
@@ -31,6 +30,13 @@ def resolve_address(text: str, home: Path | None) -> bytes:
     except KeyNotFound:
         raise InvalidAddress(f"{text!r} is neither an scc1 address nor a key name") from None
     return parse_address(info.address)
+
+
+def resolve_account(text: str, home: Path | None) -> str:
+    """An account as the API takes it: `scc1...` or `scc1.../user`, where the address part
+    may also be a key name (`alice/u-42`)."""
+    base, slash, user = text.partition("/")
+    return format_address(resolve_address(base, home)) + (slash + user if slash else "")
 
 
 def submit(

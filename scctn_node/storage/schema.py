@@ -17,6 +17,7 @@ class Prefix:
     STATE_TREE = b"n"  # nR -> root slot, nN<depth:1><path> -> tree page (owned by storage/smt.py)
     CONSENSUS_LOG = b"c"  # c<...> -> consensus write-ahead log entries
     MEMPOOL = b"p"  # p<tx hash:32> -> accepted, not yet committed transaction bytes
+    ASSET_HISTORY = b"a"  # a<symbol>\x00<height:8> -> point-type record as of that block
 
 
 def height_key(height: int) -> bytes:
@@ -49,3 +50,7 @@ def meta_key(name: str) -> bytes:
 
 def mempool_key(tx_hash: bytes) -> bytes:
     return Prefix.MEMPOOL + tx_hash
+
+
+def asset_history_key(symbol: bytes, height: int) -> bytes:
+    return Prefix.ASSET_HISTORY + symbol + b"\x00" + height_key(height)
