@@ -275,7 +275,7 @@ def create_app(service: NodeService, *, max_body_bytes: int, max_batch: int) -> 
         return body
 
     @app.get(
-        "/v1/accounts/{address}",
+        "/v1/accounts/{address:path}",
         tags=["state"],
         summary="Account nonce and balances, optionally with Merkle proofs",
     )

@@ -41,7 +41,7 @@ def routes(service: NodeService) -> APIRouter:
         return body
 
     @router.get(
-        "/v1/accounts/{account}/holdings/{symbol}",
+        "/v1/holdings/{symbol}/{account:path}",
         summary="A holder's points of one type: balance, dated lots, freeze, authorisation",
     )
     async def holding(account: str, symbol: str) -> dict[str, Any]:

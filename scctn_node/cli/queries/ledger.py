@@ -58,4 +58,4 @@ def register(group: click.Group) -> None:
         custodian/user for a custody account)."""
         text = resolve_account(account, home)
         client = NodeClient(resolve_node(node, home))
-        emit(client.get(f"/v1/accounts/{text}/holdings/{symbol}"), output, _holding_text)
+        emit(client.get(f"/v1/holdings/{symbol}/{text}"), output, _holding_text)
