@@ -120,7 +120,7 @@ def test_revoke_by_its_issuer_only() -> None:
 
 
 def test_operations_round_trip_through_wire_and_json() -> None:
-    ops = [
+    ops: list[Operation] = [
         CardIssue("g-1", "gold", accounts.custody_account(C, "u1"), True, ATTRS),
         CardTransfer(A, "g-1", B),
         CardRevoke("g-1"),

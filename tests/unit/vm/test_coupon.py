@@ -205,7 +205,7 @@ def test_operations_round_trip_through_wire_and_json() -> None:
     from primitives.keys import parse_address
     from vm.ops.catalog import decode_operation, operation_from_json
 
-    ops = [
+    ops: list[Operation] = [
         CouponCreate("PTS", CID, 5, 9),
         CouponClaim(CID, BOB.address(), sig(BOB.address())),
         CouponReclaim(CID),

@@ -56,7 +56,9 @@ class Chain:
             return 0
         assert r.code == codes.OK, (r.code, r.message)
         assert r.events[-1].kind == "mining.claimed"
-        return int(r.events[-1].fields[-1])  # type: ignore[call-overload]
+        amount = r.events[-1].fields[-1]
+        assert isinstance(amount, int)
+        return amount
 
     def balance(self, account: bytes) -> int:
         return ledger.get_balance(self.state, account, "PTS", 1)
@@ -252,7 +254,8 @@ def test_pending_matches_what_a_claim_pays() -> None:
 
 
 def test_operations_round_trip_through_wire_and_json() -> None:
-    for op in (S1, MiningClaim("s1", A, "m1")):
+    ops: list[Operation] = [S1, MiningClaim("s1", A, "m1")]
+    for op in ops:
         assert decode_operation(op.to_wire()) == op
         assert operation_from_json(op.to_json(), parse_address) == op
 
