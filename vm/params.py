@@ -22,7 +22,6 @@ from primitives import codec
 from vm import codes, tables
 from vm.accounts import module_account
 from vm.errors import ExecutionFailure
-from vm.ops.fields import OpBase
 from vm.ops.registry import CODE_BY_NAME, DEFAULT_GAS, DEFAULT_TX_BASE_GAS, OP_NAMES, OpCode
 from vm.state import StateReader
 
@@ -82,7 +81,10 @@ def _decoded(raw: bytes, decode: Any) -> Any:
 
 def chain_params(state: StateReader) -> ChainParams:
     raw = state.get(CHAIN_KEY)
-    return ChainParams() if raw is None else _decoded(raw, ChainParams.from_wire)  # type: ignore[no-any-return]
+    if raw is None:
+        return ChainParams()
+    params: ChainParams = _decoded(raw, ChainParams.from_wire)
+    return params
 
 
 def gas_schedule(state: StateReader) -> GasSchedule:
@@ -126,7 +128,7 @@ def set_param(state: Any, name: str, value: int, text: str) -> None:
             value <= 0
         ):
             raise ExecutionFailure(f"{name} must be positive", codes.INVALID_PARAM)
-        params = replace(params, **{name: value})
+        params = replace(params, **{name: value})  # type: ignore[arg-type]
     elif name == "fee_symbol":
         params = replace(params, fee_symbol=text)
     elif name == "fee_collector":
@@ -156,8 +158,7 @@ def set_param(state: Any, name: str, value: int, text: str) -> None:
 
 def op_gas(schedule: GasSchedule, op: Any) -> int:
     base, per_item = schedule.get(int(op.CODE), (0, 0))
-    # OpBase.items, not op.items(): a field may be called `items` (transfer.batch's is)
-    return base + (per_item * OpBase.items(op) if per_item else 0)
+    return base + (per_item * op.list_items() if per_item else 0)
 
 
 __all__ = ["ChainParams", "OpCode", "chain_params", "gas_schedule", "op_gas", "set_param"]

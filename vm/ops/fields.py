@@ -411,7 +411,7 @@ class OpBase:
                 for f in dataclasses.fields(cls)  # type: ignore[arg-type]
             )
             cls._SPEC = spec
-        return spec  # type: ignore[no-any-return]
+        return spec
 
     def to_wire(self) -> list[object]:
         return [int(self.CODE)] + [k.to_wire(getattr(self, n)) for n, k in self.spec()]
@@ -430,6 +430,6 @@ class OpBase:
             out[n] = k.to_json(getattr(self, n))
         return out
 
-    def items(self) -> int:
+    def list_items(self) -> int:
         """Number of list items (batches pay per item)."""
         return sum(len(getattr(self, n)) for n, k in self.spec() if isinstance(k, ListOf))
