@@ -5,6 +5,8 @@ users' sub-accounts, and the ledger refuses sub-accounts of keys without the rol
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from primitives.errors import DecodeError
 from tests.unit.vm.gov_helpers import Chain, diff, holders_total
@@ -213,3 +215,42 @@ def test_json_and_wire_round_trip() -> None:
     j = op.to_json()
     assert j["op"] == "custody.move" and j["to"].endswith("/x")
     assert operation_from_json(j, accounts.parse_account) == op
+
+
+USERS = ("u1", "u2")
+TARGETS = [ALICE.address(), OUT.address(), U1, U2, sub(CUS2, "u1")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(USERS), st.integers(0, 4), st.integers(1, 700)),
+        max_size=12,
+    ),
+    st.integers(0, 10_000),
+    st.integers(0, 50),
+)
+def test_custody_moves_conserve_supply(
+    moves: list[tuple[str, int, int]], bps: int, min_fee: int
+) -> None:
+    c = chain()
+    c.ok(ALICE, Transfer("PTS", U1, 1_000))
+    c.ok(ALICE, Transfer("PTS", U2, 500))
+    c.ok(CUS, CustodyFeeSet("PTS", bps, min_fee))
+    for user, target, amount in moves:
+        src = sub(CUS, user)
+        to = TARGETS[target]
+        before_src, before_fee = c.balance(src), c.balance(CUS.address())
+        r = c.run(CUS, CustodyMove("PTS", user, to, amount))
+        if to == src:
+            assert r.code == codes.SELF_TRANSFER
+            continue
+        fee = 0 if to in (U1, U2) else max(min_fee, amount * bps // 10_000) if bps or min_fee else 0
+        if before_src >= amount + fee:
+            assert r.ok, r.code
+            assert c.balance(src) == before_src - amount - fee
+            assert c.balance(CUS.address()) == before_fee + fee
+        else:
+            assert r.code == codes.INSUFFICIENT_BALANCE
+            assert c.balance(src) == before_src
+        conserved(c)
