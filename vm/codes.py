@@ -82,6 +82,9 @@ MEASUREMENT_PAID = "measurement_paid"
 DEVICE_QUOTA_EXCEEDED = "device_quota_exceeded"
 PERIOD_QUOTA_EXCEEDED = "period_quota_exceeded"
 BAD_REQUEST = "bad_request"
+# rewards (vm/ops/rewards.py)
+PROGRAM_INACTIVE = "program_inactive"
+DEVICE_INACTIVE = "device_inactive"
 # issuance modes: mining (vm/ops/mining.py)
 CARD_NOT_ELIGIBLE = "card_not_eligible"
 TOO_MANY_SCHEDULES = "too_many_schedules"

@@ -10,10 +10,20 @@ from primitives import codec
 from primitives.errors import DecodeError
 from vm import codes
 from vm.errors import InvalidTransaction
-from vm.ops import asset, card, coupon, custody, governance, mining, transfer, validator
+from vm.ops import asset, card, coupon, custody, governance, mining, rewards, transfer, validator
 from vm.ops.registry import CODE_BY_NAME, OP_NAMES, OpCode, Operation
 
-_MODULES: tuple[Any, ...] = (asset, transfer, validator, governance, custody, coupon, card, mining)
+_MODULES: tuple[Any, ...] = (
+    asset,
+    transfer,
+    validator,
+    governance,
+    custody,
+    rewards,
+    coupon,
+    card,
+    mining,
+)
 
 OP_CLASSES: dict[OpCode, Any] = {}
 for _module in _MODULES:
