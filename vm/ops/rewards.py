@@ -345,8 +345,7 @@ class RewardBatch(OpBase):
 
     CODE: ClassVar[OpCode] = OpCode.REWARD_BATCH
     symbol: str = arg(SYMBOL)
-    # not called `items`: that would shadow OpBase.items(), which gas counts with
-    rewards: tuple[tuple[bytes, int, str], ...] = arg(
+    items: tuple[tuple[bytes, int, str], ...] = arg(
         ListOf((("account", ACCOUNT), ("amount", AMOUNT), ("reason", REASON)), MAX_REWARD_ITEMS),
         "an account, an amount and a reason code",
         flag="reward",
@@ -362,7 +361,7 @@ class RewardBatch(OpBase):
                 codes.NOT_AUTHORIZED,
             )
         day = ledger.day_of(ctx.block.time_ms)
-        for i, (account, amount, reason) in enumerate(self.rewards):
+        for i, (account, amount, reason) in enumerate(self.items):
             if amount <= 0:
                 raise ExecutionFailure(f"item {i}: amount must be positive", codes.INVALID_AMOUNT)
             key = reward_used_key(self.symbol, account, day)

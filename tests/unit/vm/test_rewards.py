@@ -477,7 +477,7 @@ def test_operations_round_trip_on_the_wire_and_json() -> None:
     ]
     for op in ops:
         assert decode_operation(op.to_wire()) == op
-    assert ops[1].to_json()["rewards"][0]["reason"] == "post"
+    assert ops[1].to_json()["items"][0]["reason"] == "post"
     assert ops[0].to_json()["op"] == "reward.program"
 
 
