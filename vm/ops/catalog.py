@@ -11,6 +11,7 @@ from primitives.errors import DecodeError
 from vm import codes
 from vm.errors import InvalidTransaction
 from vm.ops import asset, card, coupon, custody, governance, mining, rewards, transfer, validator
+from vm.ops.fields import field_default
 from vm.ops.registry import CODE_BY_NAME, OP_NAMES, OpCode, Operation
 
 _MODULES: tuple[Any, ...] = (
@@ -62,7 +63,7 @@ def operation_from_json(obj: Any, resolve: Callable[[str], bytes]) -> Operation:
     cls = operation_class(obj["op"])
     import dataclasses
 
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    defaults = {f.name: field_default(f) for f in dataclasses.fields(cls)}
     unknown = sorted(set(obj) - set(defaults) - {"op"})
     if unknown:
         raise DecodeError(f"{obj['op']}: unknown field(s) {', '.join(unknown)}")
