@@ -36,7 +36,7 @@ PROPOSAL = b"g"  # g + id(8)                             -> proposal record
 # issuance modes (vm/ops/coupon.py, card.py, mining.py, rewards.py)
 COUPON = b"K"  # K + coupon id(32)                       -> coupon record
 CARD = b"c"  # c + issuer(20) + card id                  -> rights card record
-CARD_CLASS = b"k"  # k + issuer(20) + class              -> count of live cards of a class
+CARD_CLASS = b"k"  # k + issuer(20) + class  -> [live cards, [mining schedule ids]] of a class
 MINING = b"m"  # m + schedule id                         -> mining schedule record
 REWARD_PROGRAM = b"o"  # o + symbol                      -> content-reward program
 REWARD_USED = b"r"  # r + symbol + 0 + account + 0 + day(8) -> rewarded that day
