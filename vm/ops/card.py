@@ -46,7 +46,8 @@ ATTRIBUTES = Pairs(max_len=32, key_len=32, value_len=128)
 def check_name(text: str, pattern: re.Pattern[str], what: str) -> str:
     if not pattern.match(text):
         raise ExecutionFailure(
-            f"{what} {text!r}: use {pattern.pattern[2:-2]} characters", codes.BAD_REQUEST
+            f"{what} {text!r} must be made of the characters A-Z a-z 0-9 . _ -",
+            codes.BAD_REQUEST,
         )
     return text
 

@@ -115,7 +115,7 @@ class Coupon:
         )
 
     def status_at(self, height: int) -> str:
-        """ "expired" for an open coupon past its deadline (reclaimable)."""
+        """The status at `height`: an open coupon past its deadline reads "expired"."""
         if self.status == OPEN and height > self.deadline:
             return "expired"
         return self.status
