@@ -12,10 +12,10 @@ State keys (tables in vm/tables.py; the tree authenticates exactly these bytes):
     F + symbol + 0 + account              -> a holder freeze's reason code
     Z + symbol + 0 + account              -> the issuer authorised this holder
     Y + issuer + symbol                   -> the issuer's daily quota (set by governance)
-    y + issuer + symbol + 0 + day(8)      -> issued that day
+    y + issuer + symbol                   -> [day, issued that day]
     T + account                           -> the holder's tier (absent: "default")
     t + symbol                            -> [[tier, max balance, max per tx, max daily]]
-    d + account + 0 + symbol + 0 + day(8) -> sent that day (only under a daily limit)
+    d + account + 0 + symbol              -> [day, sent that day] (under a daily limit)
 
 Points are held in lots by expiry height: points issued at height h of a type with
 `expiry_blocks` N expire at h + N and are spendable only below it. A lot keeps its expiry
@@ -466,8 +466,28 @@ def define_tier(state: StateView, symbol: str, tier: str, limits: TierLimits) ->
     state.put(tables.TIER_LIMITS + symbol.encode(), codec.encode(rows) if rows else None)
 
 
-def daily_key(account: bytes, symbol: str, day: int) -> bytes:
-    return tables.DAILY_SPENT + account + SEP + symbol.encode() + SEP + tables.height_bytes(day)
+def daily_key(account: bytes, symbol: str) -> bytes:
+    return tables.DAILY_SPENT + account + SEP + symbol.encode()
+
+
+def window_used(state: StateReader, key: bytes, window: int) -> int:
+    """A counter that restarts each window (day, period): one key holds [window, used],
+    so the state keeps one key per counter, not one per counter and day."""
+    raw = state.get(key)
+    if raw is None:
+        return 0
+    stored, used = codec.decode_trusted(raw)
+    return int(used) if stored == window else 0
+
+
+def window_add(state: StateView, key: bytes, window: int, amount: int, limit: int) -> int | None:
+    """Add `amount` to the window's counter if the total stays within `limit`; returns the
+    new total, or None (and changes nothing) when it would exceed the limit."""
+    used = window_used(state, key, window) + amount
+    if used > limit:
+        return None
+    state.put(key, codec.encode([window, used]))
+    return used
 
 
 def _exempt(asset: PointType, account: bytes) -> bool:
@@ -493,14 +513,12 @@ def _check_sender(ctx: ExecContext, asset: PointType, account: bytes, amount: in
             codes.TIER_TX_LIMIT,
         )
     if limits.max_daily:
-        key = daily_key(account, asset.symbol, day_of(ctx.block.time_ms))
-        spent = get_int(state, key) + amount
-        if spent > limits.max_daily:
+        key = daily_key(account, asset.symbol)
+        if window_add(state, key, day_of(ctx.block.time_ms), amount, limits.max_daily) is None:
             raise ExecutionFailure(
                 f"tier {tier} may send at most {limits.max_daily} {asset.symbol} a day",
                 codes.TIER_DAILY_LIMIT,
             )
-        put_int(state, key, spent)
 
 
 def _check_receiver(ctx: ExecContext, asset: PointType, account: bytes) -> None:
@@ -599,20 +617,12 @@ def _quota(ctx: ExecContext, asset: PointType, amount: int) -> None:
     if raw is None:
         return
     quota = int(codec.decode_trusted(raw))
-    key = (
-        tables.QUOTA_USED
-        + asset.issuer
-        + asset.symbol.encode()
-        + SEP
-        + tables.height_bytes(day_of(ctx.block.time_ms))
-    )
-    used = get_int(state, key) + amount
-    if used > quota:
+    key = tables.QUOTA_USED + asset.issuer + asset.symbol.encode()
+    if window_add(state, key, day_of(ctx.block.time_ms), amount, quota) is None:
         raise ExecutionFailure(
             f"the issuer's daily quota of {quota} {asset.symbol} would be exceeded",
             codes.QUOTA_EXCEEDED,
         )
-    put_int(state, key, used)
 
 
 def set_quota(state: StateView, issuer: bytes, symbol: str, daily: int | None) -> None:

@@ -130,6 +130,10 @@ def set_param(state: Any, name: str, value: int, text: str) -> None:
             raise ExecutionFailure(f"{name} must be positive", codes.INVALID_PARAM)
         params = replace(params, **{name: value})  # type: ignore[arg-type]
     elif name == "fee_symbol":
+        from vm.ledger import get_asset
+
+        if text and get_asset(state, text) is None:
+            raise ExecutionFailure(f"no point type {text!r} to take fees in", codes.UNKNOWN_ASSET)
         params = replace(params, fee_symbol=text)
     elif name == "fee_collector":
         try:

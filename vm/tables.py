@@ -15,10 +15,10 @@ EXPIRY_DUE = b"Q"  # Q + height(8)                       -> symbols with a bucke
 FROZEN = b"F"  # F + symbol + 0 + account                -> reason code of a holder freeze
 AUTHORISED = b"Z"  # Z + symbol + 0 + account            -> holder authorised by the issuer
 QUOTA = b"Y"  # Y + issuer(20) + symbol                  -> daily issue quota (governance)
-QUOTA_USED = b"y"  # y + issuer(20) + symbol + 0 + day(8) -> issued that day
+QUOTA_USED = b"y"  # y + issuer(20) + symbol               -> [day, issued that day]
 TIER_OF = b"T"  # T + account                            -> the holder's tier name
 TIER_LIMITS = b"t"  # t + symbol                         -> {tier: limits} for a point type
-DAILY_SPENT = b"d"  # d + account + 0 + symbol + 0 + day(8) -> sent that day
+DAILY_SPENT = b"d"  # d + account + 0 + symbol             -> [day, sent that day]
 CUSTODY_FEE = b"C"  # C + custodian(20) + symbol         -> [fee_bps, min_fee]
 
 # validators (vm/validators.py)
@@ -39,11 +39,11 @@ CARD = b"c"  # c + issuer(20) + card id                  -> rights card record
 CARD_CLASS = b"k"  # k + issuer(20) + class  -> [live cards, [mining schedule ids]] of a class
 MINING = b"m"  # m + schedule id                         -> mining schedule record
 REWARD_PROGRAM = b"o"  # o + symbol                      -> content-reward program
-REWARD_USED = b"r"  # r + symbol + 0 + account + 0 + day(8) -> rewarded that day
+REWARD_USED = b"r"  # r + symbol + 0 + account             -> [day, rewarded that day]
 DEVICE_PROGRAM = b"D"  # D + symbol                      -> device-reward program
 DEVICE = b"e"  # e + symbol + 0 + device address(20)     -> registered device
 MEASUREMENT = b"u"  # u + device address(20) + measurement id -> paid once
-DEVICE_USED = b"q"  # q + symbol + 0 + (device or 0*20) + period(8) -> paid in the period
+DEVICE_USED = b"q"  # q + symbol + 0 + (device or 0*20)   -> [period, paid in it]
 
 SEP = b"\x00"
 

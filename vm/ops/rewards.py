@@ -28,7 +28,7 @@ period then current + 1), so period numbers only grow and a counter is never reu
 State keys (tables in vm/tables.py):
 
     o + symbol                                -> [oracle(20), daily cap, active]
-    r + symbol + 0 + account + 0 + day(8)     -> points rewarded to the account that day
+    r + symbol + 0 + account                  -> [day, points rewarded to it that day]
     D + symbol                                -> [unit, rate_num, rate_den, period_blocks,
                                                   device_quota, period_quota, active,
                                                   start height, base period]
@@ -36,8 +36,8 @@ State keys (tables in vm/tables.py):
                                                   registered height, points paid]
     u + device(20) + measurement id           -> [symbol, height, quantity, points,
                                                   beneficiary]
-    q + symbol + 0 + device(20) + period(8)   -> points paid to the device's reports then
-    q + symbol + 0 + 0*20 + period(8)         -> points paid by the whole program then
+    q + symbol + 0 + device(20)               -> [period, paid to its reports then]
+    q + symbol + 0 + 0*20                     -> [period, paid by the whole program]
 
 Counters are written lazily by the transaction that pays; nothing runs per block.
 """
@@ -106,8 +106,9 @@ def reward_program_key(symbol: str) -> bytes:
     return tables.REWARD_PROGRAM + symbol.encode()
 
 
-def reward_used_key(symbol: str, account: bytes, day: int) -> bytes:
-    return tables.REWARD_USED + symbol.encode() + SEP + account + SEP + tables.height_bytes(day)
+def reward_used_key(symbol: str, account: bytes) -> bytes:
+    """[day, rewarded that day] (vm.ledger.window_used): one key per account."""
+    return tables.REWARD_USED + symbol.encode() + SEP + account
 
 
 def get_reward_program(state: StateReader, symbol: str) -> RewardProgram | None:
@@ -118,7 +119,7 @@ def get_reward_program(state: StateReader, symbol: str) -> RewardProgram | None:
 
 
 def reward_used(state: StateReader, symbol: str, account: bytes, day: int) -> int:
-    return ledger.get_int(state, reward_used_key(symbol, account, day))
+    return ledger.window_used(state, reward_used_key(symbol, account), day)
 
 
 def _require_reward_program(state: StateReader, symbol: str) -> RewardProgram:
@@ -249,9 +250,10 @@ def measurement_key(device: bytes, measurement_id: bytes) -> bytes:
     return tables.MEASUREMENT + device + measurement_id
 
 
-def device_used_key(symbol: str, device: bytes, period: int) -> bytes:
-    """Paid in `period` to `device`'s reports, or by the whole program for PROGRAM_TOTAL."""
-    return tables.DEVICE_USED + symbol.encode() + SEP + device + tables.height_bytes(period)
+def device_used_key(symbol: str, device: bytes) -> bytes:
+    """[period, paid in it] to `device`'s reports, or by the whole program for
+    PROGRAM_TOTAL (vm.ledger.window_used): one key per device."""
+    return tables.DEVICE_USED + symbol.encode() + SEP + device
 
 
 def get_device_program(state: StateReader, symbol: str) -> DeviceProgram | None:
@@ -274,7 +276,7 @@ def get_measurement(state: StateReader, device: bytes, measurement_id: bytes) ->
 
 
 def device_used(state: StateReader, symbol: str, device: bytes, period: int) -> int:
-    return ledger.get_int(state, device_used_key(symbol, device, period))
+    return ledger.window_used(state, device_used_key(symbol, device), period)
 
 
 def _put(state: StateView, key: bytes, wire: list[object]) -> None:
@@ -364,15 +366,14 @@ class RewardBatch(OpBase):
         for i, (account, amount, reason) in enumerate(self.items):
             if amount <= 0:
                 raise ExecutionFailure(f"item {i}: amount must be positive", codes.INVALID_AMOUNT)
-            key = reward_used_key(self.symbol, account, day)
-            used = ledger.get_int(state, key) + amount
-            if used > program.daily_cap:
+            key = reward_used_key(self.symbol, account)
+            if ledger.window_add(state, key, day, amount, program.daily_cap) is None:
+                used = ledger.window_used(state, key, day) + amount
                 raise ExecutionFailure(
                     f"item {i}: the account would get {used} {self.symbol} today, over the "
                     f"daily cap of {program.daily_cap}",
                     codes.DAILY_CAP_EXCEEDED,
                 )
-            ledger.put_int(state, key, used)
             _issue(ctx, self.symbol, account, amount, f"item {i}")
             ctx.emit("reward.paid", self.symbol, account, amount, reason, day)
 
@@ -538,8 +539,8 @@ class DeviceReport(OpBase):
         return device.beneficiary
 
     def _count(self, state: StateView, who: bytes, period: int, points: int, quota: int) -> None:
-        key = device_used_key(self.symbol, who, period)
-        used = ledger.get_int(state, key) + points
+        key = device_used_key(self.symbol, who)
+        used = ledger.window_used(state, key, period) + points
         if used > ledger.AMOUNT_MAX:
             raise ExecutionFailure(f"{points} points is too large a payment", codes.INVALID_AMOUNT)
         if quota and used > quota:
@@ -554,7 +555,7 @@ class DeviceReport(OpBase):
                 f"its quota of {quota}",
                 codes.DEVICE_QUOTA_EXCEEDED,
             )
-        ledger.put_int(state, key, used)
+        state.put(key, codec.encode([period, used]))
 
 
 OPS = (RewardProgramSet, RewardBatch, DeviceProgramSet, DeviceRegister, DeviceReport)

@@ -97,7 +97,7 @@ def routes(service: NodeService) -> APIRouter:
             "exempt": exempt,
             "limits": None if limits is None or exempt else _limits_json(limits),
             "day": day,
-            "sent_today": ledger.get_int(state, ledger.daily_key(acct, symbol, day)),
+            "sent_today": ledger.window_used(state, ledger.daily_key(acct, symbol), day),
             "balance": ledger.get_balance(state, acct, symbol, height(service) + 1),
         }
 
