@@ -30,6 +30,10 @@ class Tags:
     STATE_KEY = b"scctn/smt-key/v1"
     STATE_VALUE = b"scctn/smt-value/v1"
     GENESIS = b"scctn/genesis/v1"
+    MODULE_ACCOUNT = b"scctn/module-account/v1"
+    VALIDATOR_CHANGE = b"scctn/validator-change/v1"
+    COUPON_SEED = b"scctn/coupon/v1"
+    COUPON_CLAIM = b"scctn/coupon-claim/v1"
 
 
 def digest(tag: bytes, data: bytes) -> Digest:

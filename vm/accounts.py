@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 
 from primitives.errors import InvalidAddress
-from primitives.hashing import digest
+from primitives.hashing import Tags, digest
 from primitives.keys import ADDRESS_SIZE, format_address, parse_address
 
 USER_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{1,32}$")
 MAX_ACCOUNT = ADDRESS_SIZE + 32
-MODULE_TAG = b"scctn/module-account/v1"
+MODULE_TAG = Tags.MODULE_ACCOUNT
 
 
 def is_raw(account: bytes) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from primitives import codec
-from primitives.hashing import digest
+from primitives.hashing import Tags, digest
 from primitives.keys import address_of
 from vm import codes
 from vm.errors import ExecutionFailure
@@ -28,7 +28,7 @@ from vm.state import StateView
 VALIDATORS = b"V"
 VOTES = b"W"
 PENDING = b"P"
-CHANGE_TAG = b"scctn/validator-change/v1"
+CHANGE_TAG = Tags.VALIDATOR_CHANGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from primitives import codec
-from primitives.hashing import digest
+from primitives.hashing import Tags, digest
 from primitives.keys import ADDRESS_SIZE, PrivateKey, verify
 from vm import accounts, codes, ledger, tables
 from vm.context import ExecContext
@@ -42,8 +42,8 @@ from vm.ops.fields import ACCOUNT, AMOUNT, HASH, HEIGHT, SYMBOL, Bytes, OpBase, 
 from vm.ops.registry import OpCode
 from vm.state import StateReader, StateView
 
-SEED_TAG = b"scctn/coupon/v1"
-CLAIM_TAG = b"scctn/coupon-claim/v1"
+SEED_TAG = Tags.COUPON_SEED
+CLAIM_TAG = Tags.COUPON_CLAIM
 ESCROW = accounts.module_account("coupons")
 OPEN, CLAIMED, RECLAIMED = "open", "claimed", "reclaimed"
 
