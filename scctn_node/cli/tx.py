@@ -164,6 +164,8 @@ def _option(f: Any) -> click.Option:
         shown = (
             ",".join(kind.to_json(default)) if isinstance(kind, Flags) else kind.to_json(default)
         )
+        if isinstance(shown, bool):
+            shown = "true" if shown else "false"
         text += f" [default: {shown if shown != '' else 'empty'}]"
     return click.Option(
         [_flag(f), f"arg_{name}"],
