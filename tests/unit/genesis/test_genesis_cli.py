@@ -191,3 +191,40 @@ def test_init_without_genesis_writes_a_one_validator_chain(tmp_path: Path) -> No
     assert doc.validators[0].public_key.hex() == keys_show(home)["public_key"]
     config = tomllib.loads((home / "config.toml").read_text())
     assert config["p2p"]["port"] == 27300 and config["p2p"]["peers"] == []
+
+
+def test_add_member_with_roles(tmp_path: Path) -> None:
+    g = str(tmp_path / "g.json")
+    member = format_address(PrivateKey(bytes([9]) * 32).address())
+    assert run("genesis", "new", "--chain-id", "acme-1", "--out", g).exit_code == 0
+    out = run(
+        "genesis",
+        "add-member",
+        g,
+        "--address",
+        member,
+        "--name",
+        "Acme",
+        "--roles",
+        "issuer,custodian",
+    )
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(Path(g).read_text())
+    assert data["members"] == [
+        {"address": member, "name": "Acme", "roles": ["issuer", "custodian"]}
+    ]
+    again = run("genesis", "add-member", g, "--address", member, "--name", "Other")
+    assert again.exit_code == 1 and "already a member" in one_error_line(again, "invalid_genesis")
+    bad = run(
+        "genesis",
+        "add-member",
+        g,
+        "--address",
+        format_address(bytes(20)),
+        "--name",
+        "X",
+        "--roles",
+        "king",
+    )
+    assert bad.exit_code == 1 and "king" in one_error_line(bad, "invalid_genesis")
+    assert len(json.loads(Path(g).read_text())["members"]) == 1  # nothing changed

@@ -130,3 +130,13 @@ def test_fees_switched_on_by_governance_apply_from_the_next_transaction() -> Non
     r = c.ok(ALICE, Transfer("PTS", BOB.address(), 1), gas=LIMIT)
     assert "fee" not in [e.kind for e in r.events]
     conserved(c)
+
+
+def test_fee_symbol_must_be_an_existing_point_type() -> None:
+    c = chain(fees=False)
+    # a fee in a point type nobody holds would stop every transaction, the votes to undo
+    # it included: governance's action fails and nothing changes
+    r = c.ok(ISS, GovPropose(ParamSet("fee_symbol", 0, "NOPE"), "fees", 100))
+    failed = [e for e in r.events if e.kind == "gov.failed"]
+    assert failed and failed[0].fields[1] == codes.UNKNOWN_ASSET
+    assert chain_params(c.state).fee_symbol == ""
