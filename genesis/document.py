@@ -383,6 +383,10 @@ def validate(doc: GenesisDoc, *, draft: bool = False) -> None:
     _validate_validators(doc.validators, draft=draft)
     _validate_assets(doc.assets)
     _validate_balances(doc)
+    if not draft:  # the state it starts from must be buildable (holder rules included)
+        from genesis.state import genesis_state
+
+        genesis_state(doc)
     for name in _INT_PARAMS:
         low = 0 if name == "gas_price" else 1
         if not low <= getattr(doc.params, name) <= codec.U64_MAX:

@@ -3,9 +3,10 @@ and the validator set, as state writes."""
 
 from __future__ import annotations
 
-from genesis.document import GenesisDoc
+from genesis.document import GenesisDoc, GenesisError
 from vm import governance, ledger, params, validators
 from vm.context import BlockContext, ExecContext
+from vm.errors import ExecutionFailure
 from vm.state import EmptyState, StateView
 
 
@@ -52,8 +53,11 @@ def genesis_state(doc: GenesisDoc) -> list[tuple[bytes, bytes | None]]:
     ctx = ExecContext(
         state=state, block=BlockContext(doc.chain_id, 0, doc.genesis_time_ms), sender=b""
     )
-    for b in doc.balances:
-        ledger.issue(ctx, b.symbol, b.address, b.amount, event="")
+    for i, b in enumerate(doc.balances):
+        try:
+            ledger.issue(ctx, b.symbol, b.address, b.amount, event="")
+        except ExecutionFailure as exc:  # e.g. a holder of a require_auth type
+            raise GenesisError(f"genesis.balances[{i}]: {exc.message}") from exc
     validators.put_validators(
         state, [validators.Member(v.name, v.public_key) for v in doc.validators]
     )

@@ -147,3 +147,18 @@ def test_the_json_file_is_the_documented_shape(tmp_path: Path) -> None:
     }
     assert data["assets"][0]["issuer"] == format_address(ISSUER)
     assert not list(tmp_path.glob("*.tmp"))  # written through a temporary file, then renamed
+
+
+def test_genesis_balances_follow_the_holder_rules() -> None:
+    from genesis.document import GenesisAsset, GenesisBalance, GenesisError
+
+    doc = builder.finalize(assembled())
+    issuer = doc.assets[0].issuer
+    gated = GenesisAsset("GATE", "Gated", 0, 100, issuer, rules=("require_auth",))
+    draft = builder.add_asset(doc, gated)
+    draft = builder.add_balance(draft, GenesisBalance(bytes(20), "GATE", 5))  # a draft allows it
+    with pytest.raises(GenesisError, match=r"genesis.balances\[\d+\]: .*not authorised"):
+        builder.finalize(draft)
+    builder.finalize(
+        builder.add_balance(builder.add_asset(doc, gated), GenesisBalance(issuer, "GATE", 5))
+    )
