@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from primitives.keys import address_of
-from vm import codes, governance
+from vm import codes, governance, ledger
 from vm.context import BlockContext, ExecContext
 from vm.executor import execute_block
 from vm.ops.asset import AssetCreate, AssetIssue, Burn
@@ -239,8 +239,14 @@ def run(settings: VmSettings = VmSettings()) -> dict[str, dict[str, float]]:
         "ops_per_s": ops / total,
         "exec_tx_per_s": len(mixed) / exec_s,
         "us_per_tx": total / len(mixed) * 1e6,
+        "points_expired": float(_expired(reader, "EXP")),
     }
     return figures
+
+
+def _expired(reader: DictReader, symbol: str) -> int:
+    asset = ledger.get_asset(reader, symbol)
+    return 0 if asset is None else asset.expired
 
 
 def main(settings: VmSettings = VmSettings()) -> dict[str, dict[str, float]]:
