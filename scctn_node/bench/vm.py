@@ -156,8 +156,7 @@ def mixed_txs(issuer: Senders, holders: Senders, count: int) -> tuple[list[Signe
         i = n % m
         n += 1
         others = [holders.addresses[(i + k) % m] for k in range(1, BATCH + 2)]
-        # Any: transfer.batch's field `items` hides the Operation protocol's items()
-        steps: list[tuple[Senders, int, Any, int]] = [
+        steps: list[tuple[Senders, int, Operation, int]] = [
             (issuer, 0, AssetIssue("EXP", holders.addresses[i], 100), 1),
             (holders, i, Transfer("EXP", others[BATCH], 10), 1),
             (holders, i, TransferBatch("EXP", tuple((a, 1) for a in others[:BATCH])), BATCH),
