@@ -5,8 +5,8 @@ from __future__ import annotations
 from primitives.keys import PrivateKey
 from vm import governance
 from vm.context import BlockContext
-from vm.state import EmptyState, StateView
 from vm.ops.registry import Operation
+from vm.state import EmptyState, StateView
 from vm.tx import SignedTransaction, Transaction
 
 CHAIN = "scctn-test"

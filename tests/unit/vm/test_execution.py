@@ -11,7 +11,7 @@ from vm import codes, ledger
 from vm.executor import execute_block, execute_transaction
 from vm.ops.asset import AssetCreate, AssetIssue, Burn
 from vm.ops.transfer import Transfer
-from vm.state import EmptyState, StateView
+from vm.state import StateView
 
 ALICE, BOB = key(1), key(2)
 
