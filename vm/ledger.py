@@ -305,7 +305,7 @@ def _write_holding(state: StateView, key: bytes, asset: PointType, lots: Lots) -
         total = lots[0][1] if lots else 0
         state.put(key, codec.encode(total) if total else None)
     else:
-        state.put(key, codec.encode(lots) if lots else None)
+        state.put(key, codec.encode_trusted(lots) if lots else None)
 
 
 def _live(lots: Lots, height: int) -> tuple[Lots, int]:
@@ -449,15 +449,26 @@ class TierLimits:
     max_daily: int = 0
 
 
+_tier_cache: dict[bytes, dict[str, TierLimits]] = {}
+
+
 def tier_table(state: StateReader, symbol: str) -> dict[str, TierLimits]:
+    """{tier: limits} of a point type (shared: read it, do not change it)."""
     raw = state.get(tables.TIER_LIMITS + symbol.encode())
     if raw is None:
         return {}
-    return {t: TierLimits(b, p, d) for t, b, p, d in codec.decode_trusted(raw)}
+    table = _tier_cache.get(raw)
+    if table is None:
+        if len(_tier_cache) > 4096:
+            _tier_cache.clear()
+        table = _tier_cache[raw] = {
+            t: TierLimits(b, p, d) for t, b, p, d in codec.decode_trusted(raw)
+        }
+    return table
 
 
 def define_tier(state: StateView, symbol: str, tier: str, limits: TierLimits) -> None:
-    table = tier_table(state, symbol)
+    table = dict(tier_table(state, symbol))
     if limits == TierLimits():
         table.pop(tier, None)
     else:
@@ -486,7 +497,7 @@ def window_add(state: StateView, key: bytes, window: int, amount: int, limit: in
     used = window_used(state, key, window) + amount
     if used > limit:
         return None
-    state.put(key, codec.encode([window, used]))
+    state.put(key, codec.encode_trusted([window, used]))
     return used
 
 

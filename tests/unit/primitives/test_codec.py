@@ -85,3 +85,8 @@ def test_field_checkers() -> None:
         codec.expect_list([1, 2], 3)
     with pytest.raises(DecodeError):
         codec.expect_str(b"x")
+
+
+@given(values)
+def test_trusted_encoding_is_the_canonical_encoding(value: object) -> None:
+    assert codec.encode_trusted(value) == codec.encode(value)
