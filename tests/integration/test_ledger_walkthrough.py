@@ -8,12 +8,14 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scctn_node.localnet import create_localnet
+from scctn_node.keystore import Keystore
+from scctn_node.localnet import LOCALNET_PASSPHRASE, create_localnet
 from tests.integration.nodeproc import NodeProcess, free_port
 from vm.ops.reference import markdown_table
 
@@ -49,12 +51,17 @@ def run(command: str, home: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def localnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     home = tmp_path_factory.mktemp("walk") / "localnet"
     create_localnet(home, free_port())
     node = NodeProcess(home).start()
-    yield home
+    yield node
     assert node.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def localnet(node: NodeProcess) -> Path:
+    return node.home
 
 
 def test_the_operation_table_in_the_docs_is_current() -> None:
@@ -86,3 +93,27 @@ def test_walkthrough_runs_as_written(localnet: Path) -> None:
     assert query("query", "account", "bob")["balances"]["STAR"] == 2_000  # type: ignore[index]
     assert query("query", "account", "alice/carol-app")["balances"]["STAR"] == 697  # type: ignore[index]
     assert query("query", "proposal", "1")["status"] == "passed"
+
+
+def test_build_sign_submit_from_json(node: NodeProcess) -> None:
+    """A client without msgpack: the node encodes JSON operations, the client signs."""
+    carol = Keystore(node.home / "keys").load("carol", LOCALNET_PASSPHRASE)
+    bob = Keystore(node.home / "keys").show("bob").address
+    ops = [{"op": "transfer.batch", "symbol": "ALP", "items": [{"to": bob, "amount": 7}]}]
+    status, built, _ = node.post_json(
+        "/v1/txs/build", {"sender": carol.public.raw.hex(), "ops": ops}
+    )
+    assert status == 200, built
+    assert built["ops"][0]["items"] == [{"to": bob, "amount": 7}]
+    signature = carol.sign(bytes.fromhex(built["sign_bytes"])).hex()
+    status, sent, _ = node.post_json("/v1/txs", {"tx": "92" + built["body"] + "c440" + signature})
+    assert status == 202, sent
+    deadline = time.monotonic() + 30
+    while (info := node.get(f"/v1/txs/{sent['hash']}"))["status"] != "committed":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert info["receipt"]["code"] == "ok"
+    status, bad, _ = node.post_json(
+        "/v1/txs/build", {"sender": carol.public.raw.hex(), "ops": [{"op": "transfer", "to": bob}]}
+    )
+    assert status == 400 and bad["code"] == "bad_operation" and "symbol" in bad["message"]
