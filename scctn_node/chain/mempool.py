@@ -142,7 +142,11 @@ class Mempool:
             raise TransactionRejected(
                 f"another transaction with nonce {tx.nonce} is already pending", codes.BAD_NONCE
             )
-        expected = base + (len(pending) if pending else 0)
+        # after the highest pending nonce: not `base + len(pending)`, because a commit makes
+        # the new nonces visible a moment before `finish` removes its transactions from
+        # the pool, and in that moment base + len(pending) would admit a nonce past a gap
+        # that nothing could fill later
+        expected = max(base, max(pending) + 1) if pending else base
         if tx.nonce != expected:
             raise TransactionRejected(
                 f"nonce {tx.nonce} leaves a gap; the account's next nonce is {expected}"
@@ -240,10 +244,8 @@ class Mempool:
     def next_nonce(self, sender: bytes) -> int:
         """The nonce a new transaction of `sender` should use: after the pending ones."""
         nonce = self._nonce(sender)
-        pending = self._senders.get(sender, {})
-        while nonce in pending:
-            nonce += 1
-        return nonce
+        pending = self._senders.get(sender)
+        return max(nonce, max(pending) + 1) if pending else nonce
 
     def pending_count(self, sender: bytes) -> int:
         return len(self._senders.get(sender, ()))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from consensus import Replica, verify_commit_certificate
+from consensus import Deliver, Replica, verify_commit_certificate
+from consensus.base import Digest
 from genesis.document import GenesisDoc
 from scctn_node.chain.chain import Chain, Committed
 from scctn_node.chain.mempool import MempoolConfig
@@ -155,4 +156,28 @@ def test_nonce_gap_is_refused_so_the_pool_always_drains(tmp_path: Path) -> None:
     assert len(committed.block.txs) == 3  # everything pooled was executable
     assert chain.mempool.next_nonce(ALICE.address()) == 3
     submit(chain, transfer(3))
+    chain.store.kv.close()
+
+
+def test_admission_between_commit_and_finish_leaves_no_gap(tmp_path: Path) -> None:
+    """A commit makes its nonces visible before `finish` takes its transactions out of
+    the pool; a transaction admitted in between must still be the next nonce (an earlier
+    rule, committed nonce + pending count, admitted one past a gap that nothing could
+    fill, and the pool then held transactions no block could take)."""
+    chain = open_chain(tmp_path / "db")
+    for n in range(3):
+        submit(chain, transfer(n))
+    replica = lone_replica(chain, VALIDATOR)
+    block = chain.build_block(1)
+    d = next(e for e in replica.propose(block.encode()) if isinstance(e, Deliver))
+    committed = chain.commit(chain.block_for(d.seq, d.payload), d.certificate, d.payload)
+    assert chain.committed_nonce(ALICE.address()) == 3  # visible; the pool still holds 0-2
+    with pytest.raises(TransactionRejected) as exc:
+        submit(chain, transfer(6))
+    assert exc.value.code == codes.NONCE_GAP
+    submit(chain, transfer(3))
+    assert chain.mempool.next_nonce(ALICE.address()) == 4
+    chain.finish(committed)
+    replica.on_executed(d.seq, Digest(committed.state_root))
+    assert [stx.tx.nonce for stx in chain.build_block(2).txs] == [3]
     chain.store.kv.close()
