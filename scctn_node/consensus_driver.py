@@ -354,6 +354,10 @@ class ConsensusDriver:
         if now < due:
             return effects
         block = self.chain.build_block(int(time.time() * 1000))
+        if r.is_primary and not block.txs and now < self._last_block_at + self.empty_block_interval:
+            # pending transactions that no block can take yet (a nonce still missing):
+            # empty blocks at full speed would not help them
+            return effects
         payload = block.encode()
         self.chain.remember(payload, block)
         self._proposed = (block.height, batch_digest(payload))
