@@ -34,6 +34,8 @@ class Tags:
     VALIDATOR_CHANGE = b"scctn/validator-change/v1"
     COUPON_SEED = b"scctn/coupon/v1"
     COUPON_CLAIM = b"scctn/coupon-claim/v1"
+    CONTRACT_HASH = b"scctn/contract-hash/v1"
+    CONTRACT_ADDRESS = b"scctn/contract-address/v1"
 
 
 def digest(tag: bytes, data: bytes) -> Digest:
