@@ -88,3 +88,12 @@ DEVICE_INACTIVE = "device_inactive"
 # issuance modes: mining (vm/ops/mining.py)
 CARD_NOT_ELIGIBLE = "card_not_eligible"
 TOO_MANY_SCHEDULES = "too_many_schedules"
+# contracts (vm/ops/contract.py, vm/contracts/)
+INVALID_CODE = "invalid_code"  # malformed bytecode, rejected at deploy
+CONTRACT_EXISTS = "contract_exists"
+UNKNOWN_CONTRACT = "unknown_contract"
+CONTRACT_REVERTED = "contract_reverted"  # REVERT or a trap (overflow, bad type, ...)
+CALL_DEPTH = "call_depth"
+NO_DELEGATION = "no_delegation"
+DELEGATION_EXCEEDED = "delegation_exceeded"
+BAD_CONTRACT_ARGUMENT = "bad_contract_argument"  # a system call given the wrong kind of value

@@ -30,7 +30,8 @@ def intrinsic_gas(
 ) -> int:
     """Gas a transaction needs under a schedule (default: the genesis default)."""
     tx_base = ChainParams().tx_base_gas if base is None else base
-    return tx_base + sum(op_gas(schedule, op) for op in tx.ops)
+    # a contract call also offers its gas budget: the limit must cover what it may run on
+    return tx_base + sum(op_gas(schedule, op) + getattr(op, "call_gas", 0) for op in tx.ops)
 
 
 def required_gas(state: StateReader, tx: Transaction) -> int:
@@ -58,7 +59,7 @@ def execute_transaction(state: StateView, stx: SignedTransaction, block: BlockCo
     params = chain_params(state)
     ledger.set_nonce(state, sender, nonce + 1)
     state.release()
-    ctx = ExecContext(state=state, block=block, sender=sender)
+    ctx = ExecContext(state=state, block=block, sender=sender, gas_limit=tx.gas_limit)
     if params.fee_symbol and params.gas_price:
         max_fee = tx.gas_limit * params.gas_price // 1000
         if ledger.get_balance(state, sender, params.fee_symbol, block.height) < max_fee:
@@ -70,7 +71,7 @@ def execute_transaction(state: StateView, stx: SignedTransaction, block: BlockCo
                 (),
             )
     schedule = gas_schedule(state)
-    gas = params.tx_base_gas
+    ctx.gas_used = params.tx_base_gas
     snapshot = state.snapshot()
     code, message = codes.OK, ""
     try:
@@ -80,19 +81,19 @@ def execute_transaction(state: StateView, stx: SignedTransaction, block: BlockCo
                 codes.GAS_LIMIT_TOO_HIGH,
             )
         for op in tx.ops:
-            gas += op_gas(schedule, op)
-            if gas > tx.gas_limit:
+            ctx.gas_used += op_gas(schedule, op)
+            if ctx.gas_used > tx.gas_limit:
                 needed = intrinsic_gas(tx, schedule, params.tx_base_gas)
                 raise ExecutionFailure(
                     f"gas limit {tx.gas_limit} is below the {needed} this needs",
                     codes.OUT_OF_GAS,
                 )
-            op.execute(ctx)
+            op.execute(ctx)  # a contract call adds the gas it ran on to ctx.gas_used
     except ExecutionFailure as exc:
         state.rollback(snapshot)
         ctx.events.clear()
         code, message = exc.code, exc.message
-        gas = min(gas, tx.gas_limit)
+    gas = min(ctx.gas_used, tx.gas_limit)
     if params.fee_symbol and params.gas_price:
         try:
             _charge_fee(ctx, params, gas)

@@ -45,6 +45,12 @@ DEVICE = b"e"  # e + symbol + 0 + device address(20)     -> registered device
 MEASUREMENT = b"u"  # u + device address(20) + measurement id -> paid once
 DEVICE_USED = b"q"  # q + symbol + 0 + (device or 0*20)   -> [period, paid in it]
 
+# contracts (vm/ops/contract.py, vm/contracts/ledger_host.py)
+CONTRACT_CODE = b"H"  # H + code hash(32)                -> bytecode (shared by every deploy of it)
+CONTRACT = b"O"  # O + address(20)                       -> [code hash, deployer(20), salt, height]
+CONTRACT_STORAGE = b"S"  # S + address(20) + 0 + key(8) | 1 + key bytes -> int or bytes value
+DELEGATION = b"U"  # U + symbol + 0 + contract(20)       -> [issuer(20), cap, issued, active]
+
 SEP = b"\x00"
 
 

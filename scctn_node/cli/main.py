@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scctn_node.cli.bench import bench
+from scctn_node.cli.contract import contract_group
 from scctn_node.cli.genesis_cmds import genesis_group
 from scctn_node.cli.keys import keys_group
 from scctn_node.cli.node_cmds import init, localnet, start
@@ -29,6 +30,7 @@ for command in (
     query_group,
     status,
     bench,
+    contract_group,
 ):
     cli.add_command(command)
 

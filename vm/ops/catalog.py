@@ -10,7 +10,18 @@ from primitives import codec
 from primitives.errors import DecodeError
 from vm import codes
 from vm.errors import InvalidTransaction
-from vm.ops import asset, card, coupon, custody, governance, mining, rewards, transfer, validator
+from vm.ops import (
+    asset,
+    card,
+    contract,
+    coupon,
+    custody,
+    governance,
+    mining,
+    rewards,
+    transfer,
+    validator,
+)
 from vm.ops.fields import field_default
 from vm.ops.registry import CODE_BY_NAME, OP_NAMES, OpCode, Operation
 
@@ -24,6 +35,7 @@ _MODULES: tuple[Any, ...] = (
     coupon,
     card,
     mining,
+    contract,
 )
 
 OP_CLASSES: dict[OpCode, Any] = {}

@@ -59,6 +59,10 @@ class OpCode(IntEnum):
     DEVICE_PROGRAM = 62
     DEVICE_REGISTER = 63
     DEVICE_REPORT = 64
+    # contracts (vm/ops/contract.py)
+    CONTRACT_DEPLOY = 70
+    CONTRACT_CALL = 71
+    CONTRACT_DELEGATE = 72
 
 
 class Operation(Protocol):
@@ -110,6 +114,9 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.DEVICE_PROGRAM: "device.program",
     OpCode.DEVICE_REGISTER: "device.register",
     OpCode.DEVICE_REPORT: "device.report",
+    OpCode.CONTRACT_DEPLOY: "contract.deploy",
+    OpCode.CONTRACT_CALL: "contract.call",
+    OpCode.CONTRACT_DELEGATE: "contract.delegate",
 }
 CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
@@ -154,4 +161,9 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.DEVICE_PROGRAM: (5_000, 0),
     OpCode.DEVICE_REGISTER: (2_000, 0),
     OpCode.DEVICE_REPORT: (2_500, 0),
+    # deploy: per operation + per code byte (its list_items() is the code length);
+    # call: the base only, the contract's own gas is added as it runs (vm/executor.py)
+    OpCode.CONTRACT_DEPLOY: (20_000, 20),
+    OpCode.CONTRACT_CALL: (2_000, 0),
+    OpCode.CONTRACT_DELEGATE: (2_000, 0),
 }
