@@ -9,10 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from primitives.keys import PrivateKey
+from tests.unit.vm.helpers import block, founded, key, signed
+from vm import codes, ledger
 from vm.contracts.asm import assemble
 from vm.contracts.code import Program, validate
 from vm.contracts.host import TestHost, TestWorld
 from vm.contracts.interp import Outcome, Value
+from vm.executor import execute_transaction
+from vm.ops.asset import AssetCreate, AssetIssue
+from vm.ops.contract import ContractCall, ContractDelegate, ContractDeploy
+from vm.ops.registry import Operation
+from vm.ops.transfer import Transfer
+from vm.receipt import Receipt
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples"
 GAS = 200_000
@@ -352,3 +361,122 @@ def test_civic_redeem_at_a_merchant_pays_or_burns(civic: Deployed) -> None:
     assert civic.events() == [(b"merchant", SHOP), (b"burned", 9)]
     assert civic.ok(STRANGER, 5, ALICE) == (0,)
     assert civic.ok(STRANGER, 6) == (85, 0)
+
+
+# --- on the ledger: deployed and called through vm.executor ----------------------------
+
+CITY, BIN_KEY, RESIDENT, BUYER, MERCHANT = key(21), key(22), key(23), key(24), key(25)
+
+
+class Ledger:
+    """A state where CITY issues PTS (and holds the issuer role) and MERCHANT is an
+    alliance merchant; transactions run through execute_transaction."""
+
+    def __init__(self) -> None:
+        self.state = founded((CITY, ("issuer",)), (MERCHANT, ("merchant",)))
+        self.nonces: dict[bytes, int] = {}
+        self.height = 1
+        self.ok(CITY, AssetCreate("PTS", "Points", 0, 10**9))
+        self.ok(CITY, AssetIssue("PTS", CITY.address(), 1_000_000))
+
+    def run(self, k: PrivateKey, *ops: Operation) -> Receipt:
+        n = self.nonces.get(k.address(), 0)
+        self.nonces[k.address()] = n + 1
+        return execute_transaction(self.state, signed(k, n, *ops), block(self.height))
+
+    def ok(self, k: PrivateKey, *ops: Operation) -> Receipt:
+        r = self.run(k, *ops)
+        assert r.code == codes.OK, (r.code, r.message)
+        return r
+
+    def deploy(self, name: str) -> bytes:
+        code = assemble((EXAMPLES / f"{name}.sasm").read_text())
+        r = self.ok(CITY, ContractDeploy(code, b""))
+        (address,) = [e.fields[0] for e in r.events if e.kind == "contract.deployed"]
+        assert isinstance(address, bytes)
+        return address
+
+    def call(self, k: PrivateKey, contract: bytes, *args: int | bytes) -> Receipt:
+        return self.run(k, ContractCall(contract, tuple(args), GAS))
+
+    def balance(self, account: bytes) -> int:
+        return ledger.get_balance(self.state, account, "PTS", self.height)
+
+    def outstanding(self) -> int:
+        asset = ledger.require_asset(self.state, "PTS")
+        return int(asset.outstanding)
+
+
+def returned(r: Receipt) -> tuple[object, ...]:
+    (fields,) = [e.fields for e in r.events if e.kind == "contract.returned"]
+    return fields[1:]
+
+
+def contract_events(r: Receipt) -> list[tuple[object, ...]]:
+    return [e.fields[1:] for e in r.events if e.kind == "contract.event"]
+
+
+def test_waste_sorting_on_the_ledger_issues_under_the_delegation() -> None:
+    c = Ledger()
+    waste = c.deploy("waste_sorting")
+    c.ok(CITY, ContractCall(waste, (0, b"PTS", 500), GAS))
+    c.ok(CITY, ContractCall(waste, (1, PLASTIC, 3), GAS))
+    c.ok(CITY, ContractCall(waste, (2, BIN_KEY.address(), 1), GAS))
+    r = c.call(BIN_KEY, waste, 4, RESIDENT.address(), PLASTIC, 10)
+    assert r.code == codes.NO_DELEGATION  # the issuer has not delegated yet
+    c.ok(CITY, ContractDelegate("PTS", waste, 1_000, True))
+    before = c.outstanding()
+    r = c.ok(BIN_KEY, ContractCall(waste, (4, RESIDENT.address(), PLASTIC, 10), GAS))
+    assert returned(r) == (30,)
+    assert contract_events(r) == [(b"reward", 30)]
+    assert ("asset.issued", ("PTS", RESIDENT.address(), 30)) in [
+        (e.kind, e.fields) for e in r.events
+    ]
+    assert c.balance(RESIDENT.address()) == 30 and c.outstanding() == before + 30
+    # beyond the delegation's cap: rolled back, nothing recorded for the day
+    c.ok(CITY, ContractDelegate("PTS", waste, 50, True))
+    r = c.call(BIN_KEY, waste, 4, RESIDENT.address(), PLASTIC, 10)
+    assert r.code == codes.DELEGATION_EXCEEDED
+    assert returned(c.ok(CITY, ContractCall(waste, (5, RESIDENT.address()), GAS))) == (30,)
+    r = c.call(RESIDENT, waste, 4, RESIDENT.address(), PLASTIC, 10)
+    assert r.code == codes.CONTRACT_REVERTED and "not a registered bin" in r.message
+
+
+def test_energy_sharing_on_the_ledger_deposit_and_bid_in_one_transaction() -> None:
+    c = Ledger()
+    energy = c.deploy("energy_sharing")
+    c.ok(CITY, ContractCall(energy, (0, b"PTS", 10), GAS))
+    c.ok(CITY, ContractCall(energy, (2, RESIDENT.address(), 1), GAS))
+    c.ok(CITY, Transfer("PTS", BUYER.address(), 1_000))
+    c.ok(RESIDENT, ContractCall(energy, (4, 3), GAS))  # 3 kWh: 30 points at 10
+    r = c.ok(BUYER, Transfer("PTS", energy, 45), ContractCall(energy, (5,), GAS))
+    assert returned(r) == (45,)
+    # a bid without a deposit fails, and so does the whole transaction with it
+    r = c.run(BUYER, Transfer("PTS", CITY.address(), 1), ContractCall(energy, (5,), GAS))
+    assert r.code == codes.CONTRACT_REVERTED and "no deposit" in r.message
+    assert c.balance(BUYER.address()) == 1_000 - 45
+    assert returned(c.ok(CITY, ContractCall(energy, (3,), GAS))) == (1, 30)
+    assert returned(c.ok(RESIDENT, ContractCall(energy, (6, 1), GAS))) == (30, 0)
+    assert returned(c.ok(BUYER, ContractCall(energy, (6, 1), GAS))) == (0, 15)
+    assert c.balance(RESIDENT.address()) == 30
+    assert c.balance(BUYER.address()) == 1_000 - 30
+    assert c.balance(energy) == 0
+
+
+def test_civic_participation_on_the_ledger_pays_and_burns_at_merchants() -> None:
+    c = Ledger()
+    civic = c.deploy("civic_participation")
+    c.ok(CITY, ContractCall(civic, (0, b"PTS"), GAS))
+    c.ok(CITY, Transfer("PTS", civic, 100))  # the budget
+    c.ok(CITY, ContractCall(civic, (1, VOTE, 40, CITY.address()), GAS))
+    r = c.ok(CITY, ContractCall(civic, (2, VOTE, RESIDENT.address()), GAS))
+    assert returned(r) == (40,) and contract_events(r) == [(b"attended", RESIDENT.address())]
+    r = c.call(RESIDENT, civic, 3, BUYER.address(), 10)  # not a merchant (governance role)
+    assert r.code == codes.CONTRACT_REVERTED and "not an alliance merchant" in r.message
+    c.ok(RESIDENT, ContractCall(civic, (3, MERCHANT.address(), 10), GAS))
+    assert c.balance(MERCHANT.address()) == 10
+    supply = c.outstanding()
+    c.ok(RESIDENT, ContractCall(civic, (4, MERCHANT.address(), 30), GAS))
+    assert c.outstanding() == supply - 30  # burned: redeemed out of circulation
+    assert c.balance(civic) == 60
+    assert returned(c.ok(CITY, ContractCall(civic, (6,), GAS))) == (60, 0)
