@@ -8,7 +8,7 @@ LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
-.PHONY: localnet test lint typecheck unit bench bench-vm install dev clean docker
+.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: $(STAMP_RUN)
 
 bench-vm: $(STAMP_RUN)
 	$(VENV)/bin/scctn bench vm
+
+bench-contracts: $(STAMP_RUN)
+	$(VENV)/bin/scctn bench contracts
 
 docker:
 	docker build -t scctn-node .

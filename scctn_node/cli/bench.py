@@ -43,6 +43,19 @@ def vm_bench(txs: int, accounts: int, block: int, profile: bool) -> None:
     main(VmSettings(txs=txs, accounts=accounts, block=block, profile=profile))
 
 
+@bench.command("contracts")
+@click.option("--iterations", default=300_000, show_default=True, help="loop iterations")
+@click.option("--calls", default=20_000, show_default=True, help="calls of a small contract")
+@click.option("--rounds", default=3, show_default=True, help="best of this many runs")
+def contracts_bench(iterations: int, calls: int, rounds: int) -> None:
+    """The contract machine alone: instructions/s of a loop, time per contract call."""
+    from scctn_node.bench.contracts import ContractSettings, main
+
+    if iterations < 1 or calls < 1 or rounds < 1:
+        raise click.BadParameter("--iterations, --calls and --rounds must be positive")
+    main(ContractSettings(iterations=iterations, calls=calls, rounds=rounds))
+
+
 @bench.command("merkle")
 @click.option("--keys", "total_keys", default=1_000_000, show_default=True)
 @click.option("--update", "update_keys", default=1_000, show_default=True)
@@ -87,6 +100,7 @@ def p2p_bench() -> None:
 def all_benches(ctx: click.Context) -> None:
     """Every benchmark in turn (make bench)."""
     ctx.invoke(vm_bench)
+    ctx.invoke(contracts_bench)
     ctx.invoke(tps)
     ctx.invoke(tps, validators=4)
     ctx.invoke(merkle)

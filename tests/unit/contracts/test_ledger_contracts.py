@@ -6,6 +6,8 @@ contract's own account; events reach the receipt."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.unit.contracts.contract_chain import (
@@ -22,7 +24,7 @@ from tests.unit.contracts.contract_chain import (
     WHO,
     Chain,
 )
-from tests.unit.vm.helpers import signed
+from tests.unit.vm.helpers import block, signed
 from vm import codes, ledger, tables
 from vm.contracts import asm
 from vm.contracts import ledger_host as lh
@@ -282,3 +284,62 @@ def test_transfer_and_burn_spend_the_contracts_own_account() -> None:
     # supply is conserved: every holder, contracts included
     holders = [ALICE.address(), BOB.address(), CAROL.address(), burner]
     assert supply(c) == sum(c.balance(a) for a in holders)
+
+
+# --- the shipped examples ----------------------------------------------------------------
+
+
+def test_the_example_contracts_deploy() -> None:
+    examples = sorted(
+        (Path(__file__).resolve().parents[3] / "contracts" / "examples").glob("*.sasm")
+    )
+    assert examples
+    c = Chain()
+    for path in examples:
+        code = asm.assemble(path.read_text())
+        r = c.ok(ALICE, ContractDeploy(code, b""), gas=2_000_000)
+        assert r.events[0].fields[1] == lh.code_hash(code)
+
+
+def test_a_call_outside_a_transaction_is_bounded_by_the_max_tx_gas() -> None:
+    """A governance proposal's action runs without a transaction's gas meter: the call's
+    budget is capped at the chain's max_tx_gas, so a passed proposal cannot loop forever."""
+    from vm.context import ExecContext
+    from vm.errors import ExecutionFailure
+    from vm.params import ChainParams, genesis_writes
+
+    c = Chain()
+    loop = c.deploy(ALICE, LOOP)
+    for k, v in genesis_writes(ChainParams(max_tx_gas=50_000), {}):
+        c.state.put(k, v)
+    ctx = ExecContext(state=c.state, block=block(2), sender=ALICE.address())
+    with pytest.raises(ExecutionFailure) as exc:
+        ContractCall(loop, (), 2**64 - 1).execute(ctx)
+    assert exc.value.code == codes.OUT_OF_GAS
+    assert ctx.gas_used == 50_000
+
+
+def test_waste_sorting_example_pays_through_the_ledger() -> None:
+    """The shipped waste-sorting contract on the real ledger: rewards are issued under
+    the issuer's delegation, capped per resident per day."""
+    source = Path(__file__).resolve().parents[3] / "contracts/examples/waste_sorting.sasm"
+    c = Chain()
+    waste = c.deploy(ALICE, source.read_text())
+    bin_key, resident = BOB, CAROL.address()
+    assert c.call(ALICE, waste, 0, b"PTS", 100).code == codes.OK  # init: ALICE owns it
+    assert c.call(ALICE, waste, 1, 7, 3).code == codes.OK  # category 7: 3 points per kg
+    assert c.call(ALICE, waste, 2, bin_key.address(), 1).code == codes.OK
+    # no delegation yet: the report fails and pays nothing
+    assert c.call(bin_key, waste, 4, resident, 7, 10).code == codes.NO_DELEGATION
+    c.ok(ALICE, ContractDelegate("PTS", waste, 1_000, True))
+    r = c.call(bin_key, waste, 4, resident, 7, 10)
+    assert r.code == codes.OK, r.message
+    assert c.balance(resident) == 30
+    assert ("asset.issued", ("PTS", resident, 30)) in [(e.kind, e.fields) for e in r.events]
+    r = c.call(bin_key, waste, 4, resident, 7, 40)  # 120 more, over the daily cap of 100
+    assert r.code == codes.OK
+    assert c.balance(resident) == 100
+    # only a registered bin reports
+    assert c.call(ALICE, waste, 4, resident, 7, 1).code == codes.CONTRACT_REVERTED
+    d = lh.get_delegation(c.state, "PTS", waste)
+    assert d is not None and d.issued == 100
