@@ -4,8 +4,8 @@ and the transaction's gas meter.
 `gas_used` is the gas the transaction has used so far (the executor adds each operation's
 schedule gas before it runs); an operation whose cost is only known as it runs (a
 contract call) adds what it used, and never lets it pass `gas_limit`. A context made
-outside a transaction (a governance proposal's action) has `gas_limit` None: such an
-operation is bounded by its own budget only."""
+outside a transaction (a governance proposal's action) has `gas_limit` None: a contract
+call there runs on at most its budget and the chain's `max_tx_gas`."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@
                        stored), stores it by hash and records the contract at
                        digest(contract-address tag, sender + salt + code hash)[:20]
     contract.call      anyone; runs the contract with the arguments on at most `gas` gas
-                       (and never more than the transaction has left). Success: the
+                       (never more than the transaction has left; in a governance
+                       proposal's action, never more than max_tx_gas). Success: the
                        contract's events, then `contract.returned` (contract, values...).
                        Failure: everything the call wrote is rolled back, the gas it ran
                        on stays charged, the receipt carries the host's code
@@ -39,6 +40,7 @@ from vm.contracts.errors import InvalidCode
 from vm.errors import ExecutionFailure
 from vm.ops.fields import ADDRESS, AMOUNT, BOOL, SYMBOL, U64, Bytes, Kind, OpBase, Resolver, arg
 from vm.ops.registry import OpCode
+from vm.params import chain_params
 
 MAX_ARGS = 16
 OUT_OF_GAS_REASON = "out of gas"  # the interpreter's reasons (vm/contracts/interp.py)
@@ -158,7 +160,9 @@ class ContractCall(OpBase):
     def execute(self, ctx: ExecContext) -> None:
         c = _require_contract(ctx, self.contract)
         left = ctx.gas_left()
-        limit = self.gas if left is None else min(self.gas, left)
+        if left is None:  # run by a governance proposal: no transaction meters it
+            left = chain_params(ctx.state).max_tx_gas
+        limit = min(self.gas, left)
         outcome, frame = lh.run_call(ctx, c, list(self.args), limit)
         ctx.gas_used += min(outcome.gas_used, limit)
         if not outcome.ok:
