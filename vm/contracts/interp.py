@@ -18,8 +18,9 @@ Deterministic: no floats, no clocks, no iteration over unordered containers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from primitives.hashing import Tags, digest
 from vm.contracts.code import Program
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from vm.contracts.host import Host
 
 Value = int | bytes
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +244,10 @@ def _other(
         b = pop()
         push(max(_int(pop()), b))
     elif op == 0x40:  # SLOAD
-        push(_checked(host.sload(pop())))
+        push(_checked(_h(host.sload, pop())))
     elif op == 0x41:  # SSTORE
         k = pop()
-        host.sstore(k, pop())
+        _h(host.sstore, k, pop())
     elif op == 0x50:  # ARG
         i = pop()
         if i >= nargs:
@@ -281,6 +283,20 @@ def _other(
     return gas
 
 
+class HostError(RuntimeError):
+    """A host method raised something other than Trap: a bug in the host, never a trap
+    (so it is not mistaken for the program's own type error or stack underflow)."""
+
+
+def _h(fn: Callable[..., T], *args: Any) -> T:
+    try:
+        return fn(*args)
+    except Trap:
+        raise
+    except Exception as e:
+        raise HostError(f"host {fn.__name__} failed: {e!r}") from e
+
+
 def _checked(v: Any) -> Value:
     if not is_value(v):
         raise Trap("host returned a bad value")
@@ -303,33 +319,33 @@ def _sys(sid: int, stack: list[Any], host: Host, gas: int, depth: int) -> int:
     if sid <= 3 and len(stack) >= MAX_STACK:
         raise Trap("stack overflow")
     if sid == 0:
-        push(_checked(host.caller()))
+        push(_checked(_h(host.caller)))
     elif sid == 1:
-        push(_checked(host.address()))
+        push(_checked(_h(host.address)))
     elif sid == 2:
-        push(_checked(host.height()))
+        push(_checked(_h(host.height)))
     elif sid == 3:
-        push(_checked(host.time_ms()))
+        push(_checked(_h(host.time_ms)))
     elif sid == 4:  # BALANCE (account, symbol)
         symbol = _text(pop(), "symbol")
-        push(_checked(host.balance(_bytes(pop()), symbol)))
+        push(_checked(_h(host.balance, _bytes(pop()), symbol)))
     elif sid == 5 or sid == 6:  # TRANSFER / ISSUE (symbol, to, amount)
         amount = _int(pop())
         to = _bytes(pop())
         symbol = _text(pop(), "symbol")
         if sid == 5:
-            host.transfer(symbol, to, amount)
+            _h(host.transfer, symbol, to, amount)
         else:
-            host.issue(symbol, to, amount)
+            _h(host.issue, symbol, to, amount)
     elif sid == 7:  # BURN (symbol, amount)
         amount = _int(pop())
-        host.burn(_text(pop(), "symbol"), amount)
+        _h(host.burn, _text(pop(), "symbol"), amount)
     elif sid == 8:  # EMIT (topic, value)
         value = pop()
-        host.emit(_bytes(pop()), value)
+        _h(host.emit, _bytes(pop()), value)
     elif sid == 10:  # ROLE (address, role)
         role = _text(pop(), "role name")
-        push(1 if host.has_role(_bytes(pop()), role) else 0)
+        push(1 if _h(host.has_role, _bytes(pop()), role) else 0)
     else:
         raise Trap(f"unknown system call {sid}")
     return gas
@@ -344,7 +360,7 @@ def _call(stack: list[Any], host: Host, gas: int, depth: int) -> int:
     address = _bytes(stack.pop())
     if depth + 1 > MAX_CALL_DEPTH:
         raise Trap("call depth")
-    out = host.call(address, call_args, gas, depth + 1)
+    out = _h(host.call, address, call_args, gas, depth + 1)
     gas -= min(max(out.gas_used, 0), gas)
     if not out.ok:
         raise _CallFailed("call failed: " + out.reason, gas)

@@ -202,3 +202,17 @@ def test_call_results_respect_the_stack_limit() -> None:
     ok(exe(src, host=h), 200)
     src = "PUSH 1\n" * 56 + f"PUSHB 0x{CALLEE.hex()}\nPUSH 0\nSYS CALL\nRETURN 1"
     trap(exe(src, host=h), "stack overflow")
+
+
+class BuggyHost(TestHost):
+    def height(self) -> int:
+        raise TypeError("a bug in the host")
+
+
+def test_a_host_bug_is_not_a_trap() -> None:
+    import pytest
+
+    from vm.contracts.interp import HostError
+
+    with pytest.raises(HostError, match="a bug in the host"):
+        exe("SYS HEIGHT\nRETURN 1", host=BuggyHost())
