@@ -185,3 +185,14 @@ def test_valid_seed_programs_succeed_with_enough_gas() -> None:
     out = host.invoke(validate(SEED_PROGRAMS[1]), [b"z"], 10**6)
     assert out.ok, out.reason
     assert run(validate(SEED_PROGRAMS[1]), host, [], 10**6).reason == "argument index"
+
+
+def test_every_prefix_validates_or_is_invalid_code() -> None:
+    for code in SEED_PROGRAMS + [CALLEE]:
+        for n in range(len(code) + 1):
+            try:
+                program = validate(code[:n])
+            except InvalidCode as e:
+                assert "offset" in e.message
+                continue
+            _check_run(program, [1], 50_000)
