@@ -83,7 +83,7 @@ def _i(op: Op, imm: int, pops: int, pushes: int, gas: int, doc: str) -> Instr:
 
 
 INSTRUCTIONS: list[Instr] = [
-    _i(Op.STOP, 0, 0, 0, 1, "end successfully, returning nothing (running off the end: the same, free)"),
+    _i(Op.STOP, 0, 0, 0, 1, "end, returning nothing (running off the end: a free STOP)"),
     _i(Op.ADD, 0, 2, 1, 3, "a + b; traps on overflow"),
     _i(Op.SUB, 0, 2, 1, 3, "a - b; traps on underflow (reason `overflow`)"),
     _i(Op.MUL, 0, 2, 1, 5, "a * b; traps on overflow"),
