@@ -1,7 +1,9 @@
 """The contract tutorial in docs/contracts.md, run as written on a fresh one-validator
 localnet (every command succeeds, or fails with the code the page says, and the ledger
 ends where the story says), and the civic-participation example deployed and called with
-`scctn contract ...` commands on the same network."""
+`scctn contract ...` commands on the same network, and energy sharing with the deposit
+and the bid in one transaction built by the node (POST /v1/txs/build). The tests after the
+tutorial leave carol's ALP and ALP's issued total alone, so their order does not matter."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ import pytest
 
 from primitives.keys import format_address, parse_address
 from scctn_node.keystore import Keystore
-from scctn_node.localnet import create_localnet
+from scctn_node.localnet import LOCALNET_PASSPHRASE, create_localnet
 from tests.integration.nodeproc import NodeProcess, free_port
 from vm.contracts import ledger_host as lh
 from vm.contracts.asm import assemble
@@ -176,3 +179,54 @@ def test_civic_participation_on_the_localnet(node: NodeProcess, tmp_path: Path) 
     assert node.get("/v1/assets/CAFE/liability")["redeemed"] == 5
     contract = node.get(f"/v1/accounts/{civic}")
     assert contract["balances"]["CAFE"] == 85
+
+
+def send_ops(node: NodeProcess, signer: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    """One transaction of several operations, built by the node from JSON, signed here."""
+    key = Keystore(node.home / "keys").load(signer, LOCALNET_PASSPHRASE)
+    status, built, _ = node.post_json("/v1/txs/build", {"sender": key.public.raw.hex(), "ops": ops})
+    assert status == 200, built
+    signature = key.sign(bytes.fromhex(built["sign_bytes"])).hex()
+    status, sent, _ = node.post_json("/v1/txs", {"tx": "92" + built["body"] + "c440" + signature})
+    assert status == 202, sent
+    deadline = time.monotonic() + 30
+    while (info := node.get(f"/v1/txs/{sent['hash']}"))["status"] != "committed":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    return info["receipt"]  # type: ignore[no-any-return]
+
+
+def test_energy_sharing_on_the_localnet_deposit_and_bid_in_one_transaction(
+    node: NodeProcess, tmp_path: Path
+) -> None:
+    home = node.home
+    deploy = bash(
+        "scctn contract deploy contracts/examples/energy_sharing.sasm "
+        "--home localnet-data --from shop --wait",
+        home,
+        tmp_path,
+    )
+    assert deploy.returncode == 0, deploy.stderr
+    energy = deployed_at(home, "shop", "energy_sharing")
+    ok = ": ok"
+    assert ok in call(home, tmp_path, "shop", energy, 0, "0x" + b"ALP".hex(), 10)  # 10 per kWh
+    assert ok in call(home, tmp_path, "shop", energy, 2, "alice", 1)
+    assert ok in call(home, tmp_path, "alice", energy, 4, 3)  # 3 kWh offered: 30 ALP worth
+    alice_before = node.get(f"/v1/accounts/{format_address(address_of(home, 'alice'))}")
+    buyer = format_address(address_of(home, "bob"))
+    buyer_before = node.get(f"/v1/accounts/{buyer}")["balances"]["ALP"]
+    bid = [
+        {"op": "transfer", "symbol": "ALP", "to": energy, "amount": 45},
+        {"op": "contract.call", "contract": energy, "args": [5], "gas": 100_000},
+    ]
+    receipt = send_ops(node, "bob", bid)
+    assert receipt["code"] == "ok", receipt
+    returned = [e["fields"][1:] for e in receipt["events"] if e["kind"] == "contract.returned"]
+    assert returned == [[45]]
+    assert ok in call(home, tmp_path, "shop", energy, 3)  # close round 1: 30 traded
+    assert ok in call(home, tmp_path, "alice", energy, 6, 1)  # paid 30
+    assert ok in call(home, tmp_path, "bob", energy, 6, 1)  # refunded 15
+    assert "contract_reverted" in call(home, tmp_path, "bob", energy, 6, 1)  # once
+    alice = node.get(f"/v1/accounts/{format_address(address_of(home, 'alice'))}")
+    assert alice["balances"]["ALP"] == alice_before["balances"]["ALP"] + 30
+    assert node.get(f"/v1/accounts/{buyer}")["balances"]["ALP"] == buyer_before - 30
