@@ -22,6 +22,7 @@ from vm.contracts.interp import Outcome, Value, run
 
 class Host(Protocol):
     def caller(self) -> bytes: ...
+    def deployer(self) -> bytes: ...
     def address(self) -> bytes: ...
     def height(self) -> int: ...
     def time_ms(self) -> int: ...
@@ -83,9 +84,11 @@ class TestHost:
         address: bytes = b"\xc0" * 20,
         caller: bytes = b"\xa1" * 20,
         world: TestWorld | None = None,
+        deployer: bytes | None = None,
     ) -> None:
         self._address = address
         self._caller = caller
+        self._deployer = caller if deployer is None else deployer
         self.world = world if world is not None else TestWorld()
 
     # -- running -------------------------------------------------------------------------
@@ -106,6 +109,9 @@ class TestHost:
     # -- Host ----------------------------------------------------------------------------
     def caller(self) -> bytes:
         return self._caller
+
+    def deployer(self) -> bytes:
+        return self._deployer
 
     def address(self) -> bytes:
         return self._address

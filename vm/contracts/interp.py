@@ -316,7 +316,7 @@ def _sys(sid: int, stack: list[Any], host: Host, gas: int, depth: int) -> int:
     push = stack.append
     if sid == 9:  # CALL
         return _call(stack, host, gas, depth)
-    if sid <= 3 and len(stack) >= MAX_STACK:
+    if (sid <= 3 or sid == 11) and len(stack) >= MAX_STACK:
         raise Trap("stack overflow")
     if sid == 0:
         push(_checked(_h(host.caller)))
@@ -346,6 +346,8 @@ def _sys(sid: int, stack: list[Any], host: Host, gas: int, depth: int) -> int:
     elif sid == 10:  # ROLE (address, role)
         role = _text(pop(), "role name")
         push(1 if _h(host.has_role, _bytes(pop()), role) else 0)
+    elif sid == 11:  # DEPLOYER
+        push(_checked(_h(host.deployer)))
     else:
         raise Trap(f"unknown system call {sid}")
     return gas

@@ -139,6 +139,7 @@ class Sys(IntEnum):
     EMIT = 8
     CALL = 9
     ROLE = 10
+    DEPLOYER = 11
 
 
 # id -> (name, pops, pushes, gas); CALL pops address, n args and n, pushes m results and m,
@@ -155,6 +156,7 @@ SYSCALLS: dict[int, tuple[str, int, int, int]] = {
     Sys.EMIT: ("EMIT", 2, 0, 300),
     Sys.CALL: ("CALL", 2, 1, 1000),
     Sys.ROLE: ("ROLE", 2, 1, 300),
+    Sys.DEPLOYER: ("DEPLOYER", 0, 1, 200),
 }
 SYSCALL_BY_NAME: dict[str, int] = {v[0]: k for k, v in SYSCALLS.items()}
 
@@ -170,6 +172,7 @@ _SYS_DOC: dict[int, str] = {
     Sys.EMIT: "(topic bytes, value): event `contract.event`",
     Sys.CALL: "(address, a1..an, n) -> r1..rm, m: call a contract (+ the callee's gas)",
     Sys.ROLE: "(address, role name) -> 1 if the address holds the governance role, else 0",
+    Sys.DEPLOYER: "-> the address that deployed this contract (for an owner set at init)",
 }
 
 

@@ -257,6 +257,12 @@ class LedgerHost:
     def caller(self) -> bytes:
         return self._caller
 
+    def deployer(self) -> bytes:
+        c = get_contract(self._ctx.state, self._address)
+        if c is None:  # pragma: no cover - a running contract always has its record
+            raise Trap("no contract record")
+        return c.deployer
+
     def address(self) -> bytes:
         return self._address
 

@@ -83,7 +83,7 @@ def test_case_and_numbers() -> None:
         ("JUMP @nowhere\n", 1, "undefined label nowhere"),
         ("JUMP end", 1, "JUMP takes @label"),
         ("SYS FLY", 1, "unknown system call 'FLY'"),
-        ("SYS 11", 1, "unknown system call"),
+        ("SYS 12", 1, "unknown system call"),
         ("DUP 0", 1, "DUP takes an int 1..255"),
         ("SWAP 256", 1, "SWAP takes an int 1..255"),
         ("RETURN x", 1, "RETURN takes an int 0..255"),

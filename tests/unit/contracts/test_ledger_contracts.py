@@ -326,6 +326,8 @@ def test_waste_sorting_example_pays_through_the_ledger() -> None:
     c = Chain()
     waste = c.deploy(ALICE, source.read_text())
     bin_key, resident = BOB, CAROL.address()
+    r = c.call(BOB, waste, 0, b"PTS", 100)  # only the deployer may initialise
+    assert r.code == codes.CONTRACT_REVERTED and "only the deployer" in r.message
     assert c.call(ALICE, waste, 0, b"PTS", 100).code == codes.OK  # init: ALICE owns it
     assert c.call(ALICE, waste, 1, 7, 3).code == codes.OK  # category 7: 3 points per kg
     assert c.call(ALICE, waste, 2, bin_key.address(), 1).code == codes.OK

@@ -216,3 +216,13 @@ def test_a_host_bug_is_not_a_trap() -> None:
 
     with pytest.raises(HostError, match="a bug in the host"):
         exe("SYS HEIGHT\nRETURN 1", host=BuggyHost())
+
+
+def test_deployer() -> None:
+    deployer = b"\xd0" * 20
+    ok(
+        exe("SYS DEPLOYER\nSYS CALLER\nRETURN 2", host=TestHost(SELF, CALLER, deployer=deployer)),
+        deployer,
+        CALLER,
+    )
+    ok(exe("SYS DEPLOYER\nRETURN 1", host=TestHost(SELF, CALLER)), CALLER)  # default: the caller

@@ -61,7 +61,7 @@ def test_jumps_must_land_on_jumpdest() -> None:
 def test_immediate_values() -> None:
     _bad(bytes([Op.DUP, 0]), "DUP 0 at offset 0")
     _bad(bytes([Op.SWAP, 0]), "SWAP 0 at offset 0")
-    _bad(bytes([Op.SYS, 11]), "unknown system call 11 at offset 0")
+    _bad(bytes([Op.SYS, 12]), "unknown system call 12 at offset 0")
     validate(bytes([Op.DUP, 255, Op.SWAP, 255, Op.RETURN, 255, Op.RETURN, 0]))
 
 
