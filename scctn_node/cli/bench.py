@@ -48,12 +48,19 @@ def vm_bench(txs: int, accounts: int, block: int, profile: bool) -> None:
 @click.option("--calls", default=20_000, show_default=True, help="calls of a small contract")
 @click.option("--rounds", default=3, show_default=True, help="best of this many runs")
 def contracts_bench(iterations: int, calls: int, rounds: int) -> None:
-    """The contract machine alone: instructions/s of a loop, time per contract call."""
+    """The contract machine: instructions/s of a loop, time per contract call on the test
+    host, and contract.call transactions per second through the VM and the ledger."""
     from scctn_node.bench.contracts import ContractSettings, main
 
     if iterations < 1 or calls < 1 or rounds < 1:
         raise click.BadParameter("--iterations, --calls and --rounds must be positive")
     main(ContractSettings(iterations=iterations, calls=calls, rounds=rounds))
+    from scctn_node.bench.contract_calls import CallSettings, bench_calls
+
+    _print(
+        "contract calls through the VM (contract.call transactions, no signatures)",
+        bench_calls(CallSettings(calls=calls)),
+    )
 
 
 @bench.command("merkle")

@@ -2,5 +2,5 @@
 
 `isa` is the one table of instructions; `asm` assembles and disassembles; `code.validate`
 checks bytecode at deploy and pre-decodes it; `interp.run` executes against a `host.Host`.
-See docs/contracts-isa.md.
+See docs/contracts.md.
 """

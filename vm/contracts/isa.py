@@ -177,7 +177,7 @@ _SYS_DOC: dict[int, str] = {
 
 
 def render_markdown() -> str:
-    """The instruction and system-call tables of docs/contracts-isa.md."""
+    """The instruction and system-call tables of docs/contracts.md."""
     lines = [
         "| Byte | Name | Immediate | Pops | Pushes | Gas | Effect |",
         "|------|------|-----------|------|--------|-----|--------|",

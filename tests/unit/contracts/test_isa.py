@@ -15,7 +15,7 @@ from vm.contracts.isa import (
     render_markdown,
 )
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "contracts-isa.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "contracts.md"
 
 
 def test_table_matches_the_opcode_enum() -> None:
