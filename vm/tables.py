@@ -51,6 +51,12 @@ CONTRACT = b"O"  # O + address(20)                       -> [code hash, deployer
 CONTRACT_STORAGE = b"S"  # S + address(20) + 0 + key(8) | 1 + key bytes -> int or bytes value
 DELEGATION = b"U"  # U + symbol + 0 + contract(20)       -> [issuer(20), cap, issued, active]
 
+# merchant payments and settlement (vm/ops/payments.py, vm/settlement.py)
+PAYMENT = b"f"  # f + merchant(20) + 0 + order id          -> payment record (lots kept for refunds)
+INVOICE = b"h"  # h + merchant(20) + 0 + invoice id        -> invoice record
+SETTLE_POSITION = b"i"  # i + period(8) + currency + 0 + member -> net position (millionths)
+SETTLE = b"j"  # j + p, s + period(8), r/c + issuer(20) + currency: settlement
+
 SEP = b"\x00"
 
 
