@@ -57,6 +57,12 @@ INVOICE = b"h"  # h + merchant(20) + 0 + invoice id        -> invoice record
 SETTLE_POSITION = b"i"  # i + period(8) + currency + 0 + member -> net position (millionths)
 SETTLE = b"j"  # j + p, s + period(8), r/c + issuer(20) + currency: settlement
 
+# exchange (vm/ops/exchange.py)
+EX_ORDER = b"l"  # l -> next order id; l + id(8) -> book order record
+EX_BOOK = b"n"  # n + base + 0 + quote                  -> [bids, asks] price levels, FIFO ids
+EX_AGREEMENT = b"p"  # p + id(8)                         -> conversion agreement
+EX_USAGE = b"s"  # s + id(8)                             -> [day, converted that day]
+
 SEP = b"\x00"
 
 

@@ -16,6 +16,7 @@ from vm.ops import (
     contract,
     coupon,
     custody,
+    exchange,
     governance,
     mining,
     rewards,
@@ -36,6 +37,7 @@ _MODULES: tuple[Any, ...] = (
     card,
     mining,
     contract,
+    exchange,
 )
 
 OP_CLASSES: dict[OpCode, Any] = {}

@@ -63,6 +63,14 @@ class OpCode(IntEnum):
     CONTRACT_DEPLOY = 70
     CONTRACT_CALL = 71
     CONTRACT_DELEGATE = 72
+    # exchange (vm/ops/exchange.py)
+    EX_ORDER = 120
+    EX_CANCEL = 121
+    EX_EXPIRE = 122
+    EX_AGREEMENT = 123
+    EX_FUND_RESERVE = 124
+    EX_WITHDRAW_RESERVE = 125
+    EX_CONVERT = 126
 
 
 class Operation(Protocol):
@@ -117,6 +125,13 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.CONTRACT_DEPLOY: "contract.deploy",
     OpCode.CONTRACT_CALL: "contract.call",
     OpCode.CONTRACT_DELEGATE: "contract.delegate",
+    OpCode.EX_ORDER: "ex.order",
+    OpCode.EX_CANCEL: "ex.cancel",
+    OpCode.EX_EXPIRE: "ex.expire",
+    OpCode.EX_AGREEMENT: "ex.agreement",
+    OpCode.EX_FUND_RESERVE: "ex.fund_reserve",
+    OpCode.EX_WITHDRAW_RESERVE: "ex.withdraw_reserve",
+    OpCode.EX_CONVERT: "ex.convert",
 }
 CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
@@ -166,4 +181,12 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.CONTRACT_DEPLOY: (20_000, 20),
     OpCode.CONTRACT_CALL: (2_000, 0),
     OpCode.CONTRACT_DELEGATE: (2_000, 0),
+    # order: placing and resting; each fill or expired order met adds exchange.FILL_GAS
+    OpCode.EX_ORDER: (5_000, 0),
+    OpCode.EX_CANCEL: (3_000, 0),
+    OpCode.EX_EXPIRE: (3_000, 0),
+    OpCode.EX_AGREEMENT: (2_000, 0),
+    OpCode.EX_FUND_RESERVE: (2_000, 0),
+    OpCode.EX_WITHDRAW_RESERVE: (2_000, 0),
+    OpCode.EX_CONVERT: (3_000, 0),
 }
