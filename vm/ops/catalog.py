@@ -19,6 +19,7 @@ from vm.ops import (
     exchange,
     governance,
     mining,
+    payments,
     rewards,
     transfer,
     validator,
@@ -38,6 +39,7 @@ _MODULES: tuple[Any, ...] = (
     mining,
     contract,
     exchange,
+    payments,
 )
 
 OP_CLASSES: dict[OpCode, Any] = {}

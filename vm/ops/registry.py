@@ -63,6 +63,16 @@ class OpCode(IntEnum):
     CONTRACT_DEPLOY = 70
     CONTRACT_CALL = 71
     CONTRACT_DELEGATE = 72
+    # merchant payments and settlement (vm/ops/payments.py)
+    PAY_ORDER = 100
+    PAY_REFUND = 101
+    PAY_INVOICE = 102
+    PAY_INVOICE_PAY = 103
+    PAY_INVOICE_CANCEL = 104
+    SETTLE_PARAMS = 110
+    SETTLE_RESERVE = 111
+    SETTLE_CREDIT_LIMIT = 112
+    SETTLE_MARK = 113
     # exchange (vm/ops/exchange.py)
     EX_ORDER = 120
     EX_CANCEL = 121
@@ -125,6 +135,15 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.CONTRACT_DEPLOY: "contract.deploy",
     OpCode.CONTRACT_CALL: "contract.call",
     OpCode.CONTRACT_DELEGATE: "contract.delegate",
+    OpCode.PAY_ORDER: "pay.order",
+    OpCode.PAY_REFUND: "pay.refund",
+    OpCode.PAY_INVOICE: "pay.invoice",
+    OpCode.PAY_INVOICE_PAY: "pay.invoice_pay",
+    OpCode.PAY_INVOICE_CANCEL: "pay.invoice_cancel",
+    OpCode.SETTLE_PARAMS: "settle.params",
+    OpCode.SETTLE_RESERVE: "settle.reserve",
+    OpCode.SETTLE_CREDIT_LIMIT: "settle.credit_limit",
+    OpCode.SETTLE_MARK: "settle.mark",
     OpCode.EX_ORDER: "ex.order",
     OpCode.EX_CANCEL: "ex.cancel",
     OpCode.EX_EXPIRE: "ex.expire",
@@ -181,6 +200,15 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.CONTRACT_DEPLOY: (20_000, 20),
     OpCode.CONTRACT_CALL: (2_000, 0),
     OpCode.CONTRACT_DELEGATE: (2_000, 0),
+    OpCode.PAY_ORDER: (3_000, 0),
+    OpCode.PAY_REFUND: (3_000, 0),
+    OpCode.PAY_INVOICE: (2_000, 0),
+    OpCode.PAY_INVOICE_PAY: (3_000, 0),
+    OpCode.PAY_INVOICE_CANCEL: (1_000, 0),
+    OpCode.SETTLE_PARAMS: (2_000, 0),
+    OpCode.SETTLE_RESERVE: (2_000, 0),
+    OpCode.SETTLE_CREDIT_LIMIT: (2_000, 0),
+    OpCode.SETTLE_MARK: (2_000, 0),
     # order: placing and resting; each fill or expired order met adds exchange.FILL_GAS
     OpCode.EX_ORDER: (5_000, 0),
     OpCode.EX_CANCEL: (3_000, 0),
