@@ -471,8 +471,8 @@ class ExAgreement(OpBase):
 
     CODE: ClassVar[OpCode] = OpCode.EX_AGREEMENT
     id: int = arg(U64, "agreement id")
-    from_symbol: str = arg(SYMBOL, "points taken (burned)", flag="from")
-    to_symbol: str = arg(SYMBOL, "points paid from the reserve", flag="to")
+    from_symbol: str = arg(SYMBOL, "points taken (burned)")
+    to_symbol: str = arg(SYMBOL, "points paid from the reserve")
     rate_num: int = arg(Int(1, PRICE_MAX), "`to` units per `from` unit: numerator")
     rate_den: int = arg(Int(1, PRICE_MAX), "denominator", cli_default=1)
     daily_limit: int = arg(AMOUNT, "most `from` units converted a day")
