@@ -25,8 +25,8 @@ rested, so the book never crosses. A book holds at most MAX_BOOK_ORDERS resting 
 Nothing happens per block.
 
 Conversion agreements (governance) convert `from` points into `to` points at the fixed
-rate `rate_num / rate_den`: the holder's `from` points are burned (redeemed, the `from`
-issuer's liability ends), and `floor(amount * rate) - fee` `to` points are paid from
+rate `rate_num / rate_den`: the holder's `from` points are burned (redeemed at the `to`
+issuer, which books a settlement receivable against the `from` issuer), and `floor(amount * rate) - fee` `to` points are paid from
 the agreement's reserve (module account "exchange" / `r<id>`), which the `to` issuer
 funds with `ex.fund_reserve`. The fee, `ceil(gross * fee_bps / 10000)`, stays in the
 reserve. Each agreement converts at most `daily_limit` `from` points a day (day =
@@ -52,7 +52,7 @@ from math import gcd
 from typing import ClassVar
 
 from primitives import codec
-from vm import accounts, codes, governance, ledger, tables
+from vm import accounts, codes, governance, ledger, settlement, tables
 from vm.context import ExecContext
 from vm.errors import ExecutionFailure
 from vm.ops.fields import AMOUNT, BOOL, HEIGHT, SYMBOL, U64, Choice, Int, OpBase, arg
@@ -581,6 +581,10 @@ class ExConvert(OpBase):
                 codes.RESERVE_SHORT,
             )
         ledger.remove(ctx, a.from_symbol, ctx.sender, self.amount, "redeemed")
+        # the `from` points were redeemed at the `to` issuer, who paid for them: it earns a
+        # receivable against the `from` issuer (vm/settlement.py; within its limits)
+        to_issuer = ledger.require_asset(state, a.to_symbol).issuer
+        settlement.record(ctx, a.from_symbol, to_issuer, self.amount)
         ledger.move(ctx, a.to_symbol, reserve_account(a.id), ctx.sender, paid,
                     check_src=False, event="")  # fmt: skip
         ctx.emit("ex.converted", a.id, ctx.sender, self.amount, paid, fee)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from primitives import codec
 from tests.unit.vm.gov_helpers import Chain, holders_total
 from tests.unit.vm.helpers import CHAIN, key
-from vm import codes, governance, ledger
+from vm import codes, governance, ledger, settlement
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
 from vm.ops.asset import AssetCreate, AssetIssue
@@ -36,7 +37,7 @@ U1, U2, U3 = key(11), key(12), key(13)
 
 def chain() -> Chain:
     c = Chain((IA, ("issuer",)), (IB, ("issuer",)))
-    c.ok(IA, AssetCreate("AAA", "A points", 0, 10**15))
+    c.ok(IA, AssetCreate("AAA", "A points", 0, 10**15, currency="EUR", unit_value=5_000))
     c.ok(IB, AssetCreate("BBB", "B points", 0, 10**15))
     c.ok(IB, AssetCreate("LOCK", "untradeable", 0, 10**15, ledger.TRANSFERABLE))
     for u in (U1, U2, U3):
@@ -177,7 +178,7 @@ def test_bounded_fills_refund_the_rest_and_charge_gas() -> None:
     st.lists(
         st.tuples(
             st.integers(0, 2),  # who
-            st.integers(0, 3),  # sell, buy, cancel, expire
+            st.integers(0, 4),  # sell, buy, cancel, expire, convert
             st.integers(1, 50),  # amount
             st.integers(1, 9),  # price num
             st.integers(1, 4),  # price den
@@ -187,26 +188,43 @@ def test_bounded_fills_refund_the_rest_and_charge_gas() -> None:
     )
 )
 def test_random_orders_conserve_supply(steps: list[tuple[int, ...]]) -> None:
-    c = chain()
+    c, converted = _random_run(steps)
+    again, _ = _random_run(steps)
+    assert sorted(c.state.changes()) == sorted(again.state.changes())  # deterministic
     users = (U1, U2, U3)
-    for i, (who, kind, amount, num, den, extra) in enumerate(steps):
-        c.at(10 + i)
-        k = users[who]
-        if kind < 2:
-            c.run(k, ExOrder("AAA", "BBB", kind ^ 1, amount, num, den, 10 + i + extra))
-        elif last_order_id(c):
-            oid = 1 + extra % last_order_id(c)
-            c.run(k, ExCancel(oid) if kind == 2 else ExExpire(oid))
-        conserved(c)
     c.at(10_000)
     for oid in range(1, last_order_id(c) + 1):
         o = get_order(c.state, oid)
         assert o is not None
         if o.status == "open":
             c.ok(U3, ExExpire(oid))
-    for s in ("AAA", "BBB"):
-        assert sum(bal(c, u, s) for u in users) == 3 * 10**6  # nothing created or lost
+    left = ledger.get_balance(c.state, reserve_account(1), "BBB")
+    # nothing created or lost: AAA only burned by conversions, BBB only paid from the reserve
+    assert sum(bal(c, u, "AAA") for u in users) == 3 * 10**6 - converted
+    assert sum(bal(c, u, "BBB") for u in users) == 3 * 10**6 + (10**5 - left)
     assert get_book(c.state, "AAA", "BBB") == [[], []]
+    conserved(c)
+
+
+def _random_run(steps: list[tuple[int, ...]]) -> tuple[Chain, int]:
+    c = chain()
+    govern(c, ExAgreement(1, "AAA", "BBB", 3, 2, 10**6, 50, True))
+    c.ok(IB, ExFundReserve(1, 10**5))
+    users = (U1, U2, U3)
+    converted = 0
+    for i, (who, kind, amount, num, den, extra) in enumerate(steps):
+        c.at(10 + i)
+        k = users[who]
+        if kind < 2:
+            c.run(k, ExOrder("AAA", "BBB", kind ^ 1, amount, num, den, 10 + i + extra))
+        elif kind == 4:
+            if c.run(k, ExConvert(1, amount)).ok:
+                converted += amount
+        elif last_order_id(c):
+            oid = 1 + extra % last_order_id(c)
+            c.run(k, ExCancel(oid) if kind == 2 else ExExpire(oid))
+        conserved(c)
+    return c, converted
 
 
 # --- conversion agreements ------------------------------------------------------------
@@ -227,6 +245,8 @@ def test_conversion_rate_fee_limit_reserve() -> None:
     c.ok(IB, ExFundReserve(1, 10_000))
     outstanding_a = c.asset("AAA").outstanding
     r = c.ok(U1, ExConvert(1, 101))  # gross floor(151.5)=151, fee ceil(1.51)=2, paid 149
+    recorded = [e.fields for e in r.events if e.kind == "settle.recorded"]
+    assert [f[:3] for f in recorded] == [("AAA", IB.address(), IA.address())]
     assert [e.fields for e in r.events if e.kind == "ex.converted"][0][2:] == (101, 149, 2)
     assert bal(c, U1, "AAA") == 10**6 - 101 and bal(c, U1, "BBB") == 10**6 + 149
     assert c.asset("AAA").outstanding == outstanding_a - 101  # burned
@@ -283,3 +303,19 @@ def test_escrowed_lots_keep_their_expiry() -> None:
     assert not any(e.kind == "ex.fill" for e in r.events)
     assert get_order(c.state, 1).status == "expired"  # type: ignore[union-attr]
     assert get_order(c.state, 3).status == "open"  # type: ignore[union-attr]
+
+
+def test_conversion_within_the_from_issuers_settlement_limit() -> None:
+    c = chain()
+    govern(c, ExAgreement(1, "AAA", "BBB", 1, 1, 10**6, 0, True))
+    c.ok(IB, ExFundReserve(1, 10_000))
+    # AAA is worth 5,000 millionths of EUR a point: a credit limit of 1 EUR covers 200
+    c.state.put(settlement.credit_key(IA.address(), "EUR"), codec.encode(1_000_000))
+    c.ok(U1, ExConvert(1, 150))
+    period = settlement.period_of(c.state, c.height)
+    assert settlement.position(c.state, period, "EUR", IB.address()) == 150 * 5_000
+    assert settlement.position(c.state, period, "EUR", IA.address()) == -150 * 5_000
+    before = bal(c, U1, "AAA")
+    assert c.run(U1, ExConvert(1, 51)).code == codes.CREDIT_LIMIT_EXCEEDED
+    assert bal(c, U1, "AAA") == before  # all or nothing
+    c.ok(U1, ExConvert(1, 50))
