@@ -205,7 +205,7 @@ def _pay(
         Payment(payer, symbol, amount, 0, lots, ctx.block.height, invoice),
     )
     settlement.record(ctx, symbol, merchant, amount)
-    ctx.emit("pay.paid", merchant, order_id, payer, symbol, amount)
+    ctx.emit("pay.paid", merchant, show_id(order_id), payer, symbol, amount)
 
 
 def _book_lot(state: StateView, symbol: str, expiry: int, delta: int) -> None:
@@ -311,7 +311,14 @@ class PayRefund(OpBase):
         p = get_payment(ctx.state, ctx.sender, self.order_id)
         assert p is not None
         ctx.emit(
-            "pay.refunded", ctx.sender, self.order_id, p.payer, p.symbol, self.amount, live, dead
+            "pay.refunded",
+            ctx.sender,
+            show_id(self.order_id),
+            p.payer,
+            p.symbol,
+            self.amount,
+            live,
+            dead,
         )
 
 
@@ -350,7 +357,7 @@ class PayInvoice(OpBase):
         ctx.emit(
             "pay.invoiced",
             merchant,
-            self.invoice_id,
+            show_id(self.invoice_id),
             self.payer,
             self.symbol,
             self.amount,
@@ -404,7 +411,7 @@ class PayInvoiceCancel(OpBase):
     def execute(self, ctx: ExecContext) -> None:
         inv = _open_invoice(ctx.state, ctx.sender, self.invoice_id)
         put_invoice(ctx.state, ctx.sender, self.invoice_id, replace(inv, status=CANCELLED))
-        ctx.emit("pay.invoice_cancelled", ctx.sender, self.invoice_id)
+        ctx.emit("pay.invoice_cancelled", ctx.sender, show_id(self.invoice_id))
 
 
 # --- settlement operations ----------------------------------------------------------------

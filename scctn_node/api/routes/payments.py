@@ -109,7 +109,7 @@ def routes(service: NodeService) -> APIRouter:
                 continue
             rows.append(
                 {
-                    "member": format_address(who),
+                    "member": accounts.format_account(who),
                     "currency": currency,
                     "net": int(codec.decode_trusted(raw)),
                 }

@@ -98,3 +98,16 @@ def test_payment_endpoints() -> None:
     assert _get(client, "/v1/settlement?period=3")["positions"] == []
     lim = _get(client, f"/v1/settlement/limits/{issuer}/CNY")
     assert lim["limit"] is None
+
+
+def test_cli_text_of_the_answers() -> None:
+    from scctn_node.cli.queries import payments as cli
+
+    client = _client()
+    shop = format_address(SHOP.address())
+    text = cli._payment_text(_get(client, f"/v1/payments/{shop}/A-1"))
+    assert "refunded    15 (refundable 25)" in text
+    text = cli._invoice_text(_get(client, f"/v1/invoices/{shop}/0x0001"))
+    assert "payer       anyone" in text
+    text = cli._settlement_text(_get(client, "/v1/settlement"))
+    assert f"{shop}  receivable 0.000175 CNY" in text and "payable" in text

@@ -80,7 +80,7 @@ def test_order_moves_lots_and_records_them() -> None:
     r = c.ok(ALICE, PayOrder(S, b"A-1", 250, "PTS"))
     kinds = [e.kind for e in r.events]
     assert kinds == ["settle.recorded", "pay.paid"]
-    assert r.events[-1].fields == (S, b"A-1", A, "PTS", 250)
+    assert r.events[-1].fields == (S, "A-1", A, "PTS", 250)
     assert c.balance(S) == 250 and c.balance(A) == 50
     assert lots(c, S) == [[101, 100], [105, 100], [110, 50]]
     p = payment(c, b"A-1")
@@ -141,7 +141,7 @@ def test_partial_refunds_return_latest_lots_first_up_to_the_amount() -> None:
     c.ok(ALICE, PayOrder(S, b"A-1", 250, "PTS"))
     r = c.ok(SHOP, PayRefund(b"A-1", 60))
     assert r.events[-1].kind == "pay.refunded"
-    assert r.events[-1].fields == (S, b"A-1", A, "PTS", 60, 60, 0)
+    assert r.events[-1].fields == (S, "A-1", A, "PTS", 60, 60, 0)
     assert lots(c, A) == [[105, 10], [110, 100]]
     assert payment(c, b"A-1").lots == [[101, 100], [105, 90]]
     assert payment(c, b"A-1").refunded == 60
@@ -177,7 +177,7 @@ def test_refund_keeps_original_expiry_even_when_merchant_lots_differ() -> None:
     c.ok(ISS, AssetIssue("PTS", S, 200))  # the merchant's own lot, expiring at 202
     assert lots(c, S) == [[105, 100], [110, 50], [202, 200]]
     r = c.ok(SHOP, PayRefund(b"A-1", 250))
-    assert r.events[-1].fields == (S, b"A-1", A, "PTS", 250, 150, 100)
+    assert r.events[-1].fields == (S, "A-1", A, "PTS", 250, 150, 100)
     assert lots(c, A) == [[105, 100], [110, 100]]
     assert lots(c, S) == [[202, 100]]
     assert c.asset().expired == 200  # the 101 lot, at the merchant and as refunded
