@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from primitives.keys import parse_address
 from tests.unit.vm.gov_helpers import Chain
 from tests.unit.vm.helpers import key
@@ -261,3 +264,60 @@ def test_wire_and_json_forms() -> None:
         assert operation_from_json(op.to_json(), parse_address) == op
     assert PayOrder(S, b"\x00\xff", 5, "PTS").to_json()["order_id"] == "0x00ff"
     assert payments.parse_id("0x00ff") == b"\x00\xff" and payments.parse_id("A-1") == b"A-1"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["pay", "refund", "spend"]),
+            st.sampled_from([S, SHOP2.address()]),
+            st.integers(1, 120),
+            st.integers(0, 25),
+        ),
+        max_size=25,
+    )
+)
+def test_random_payments_and_refunds_conserve_points(
+    steps: list[tuple[str, bytes, int, int]],
+) -> None:
+    """Supply is conserved at every step (expiries included), no holder goes negative,
+    refunds never exceed payments, and a refund returns exactly the recorded lots."""
+
+    def run() -> dict[bytes, bytes | None]:
+        c = chain(expiry_blocks=60)
+        shops = {S: SHOP, SHOP2.address(): SHOP2}
+        paid: list[tuple[bytes, bytes]] = []
+        for i, (kind, merchant, amount, dh) in enumerate(steps):
+            advance(c, c.height + dh)
+            if kind == "pay":
+                if c.run(ALICE, PayOrder(merchant, f"o{i}".encode(), amount, "PTS")).ok:
+                    paid.append((merchant, f"o{i}".encode()))
+            elif kind == "spend":
+                c.run(shops[merchant], Transfer("PTS", BOB.address(), amount))
+            elif paid:
+                m, order = paid[amount % len(paid)]
+                before = payment(c, order, m)
+                held = lots(c, A)
+                r = c.run(shops[m], PayRefund(order, amount))
+                after = payment(c, order, m)
+                if r.ok:
+                    returned, kept = payments.split_refund(before.lots, amount)
+                    assert after.lots == kept and after.refunded == before.refunded + amount
+                    live = [x for x in returned if x[0] > c.height]
+                    assert lots(c, A) == ledger._add_lots(held, live)
+                else:
+                    assert after == before
+            conserved(c)
+            for h in HOLDERS:
+                assert c.balance(h) >= 0
+            for m, order in paid:
+                p = payment(c, order, m)
+                assert 0 <= p.refunded <= p.amount
+                assert sum(a for _, a in p.lots) == p.amount - p.refunded
+        advance(c, c.height + 61)
+        conserved(c)
+        assert c.asset().outstanding == 0
+        return dict(c.state.changes())
+
+    assert run() == run()  # the same sequence gives the same state
