@@ -57,6 +57,12 @@ INVOICE = b"h"  # h + merchant(20) + 0 + invoice id        -> invoice record
 SETTLE_POSITION = b"i"  # i + period(8) + currency + 0 + member -> net position (millionths)
 SETTLE = b"j"  # j + p, s + period(8), r/c + issuer(20) + currency: settlement
 
+# the points mall (vm/ops/mall.py)
+MALL_LISTING = b"I"  # I + listing id                     -> listing record
+MALL_ORDER = b"J"  # J + order id (listing id . n)        -> redemption order record
+MALL_AUCTION = b"a"  # a + auction id                     -> auction record
+MALL_SUPPLIER = b"b"  # b + supplier(20)                  -> [status, name, applied, decided]
+
 # exchange (vm/ops/exchange.py)
 EX_ORDER = b"l"  # l -> next order id; l + id(8) -> book order record
 EX_BOOK = b"n"  # n + base + 0 + quote                  -> [bids, asks] price levels, FIFO ids

@@ -18,6 +18,7 @@ from vm.ops import (
     custody,
     exchange,
     governance,
+    mall,
     mining,
     payments,
     rewards,
@@ -40,6 +41,7 @@ _MODULES: tuple[Any, ...] = (
     contract,
     exchange,
     payments,
+    mall,
 )
 
 OP_CLASSES: dict[OpCode, Any] = {}

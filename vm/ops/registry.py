@@ -81,6 +81,18 @@ class OpCode(IntEnum):
     EX_FUND_RESERVE = 124
     EX_WITHDRAW_RESERVE = 125
     EX_CONVERT = 126
+    # the points mall (vm/ops/mall.py)
+    MALL_APPLY = 80
+    MALL_APPROVE = 81
+    MALL_REVOKE = 82
+    MALL_LIST = 83
+    MALL_DELIST = 84
+    MALL_RESTOCK = 85
+    MALL_REDEEM = 86
+    MALL_AUCTION = 87
+    MALL_BID = 88
+    MALL_SETTLE = 89
+    MALL_CANCEL = 90
 
 
 class Operation(Protocol):
@@ -151,6 +163,17 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.EX_FUND_RESERVE: "ex.fund_reserve",
     OpCode.EX_WITHDRAW_RESERVE: "ex.withdraw_reserve",
     OpCode.EX_CONVERT: "ex.convert",
+    OpCode.MALL_APPLY: "mall.apply",
+    OpCode.MALL_APPROVE: "mall.approve",
+    OpCode.MALL_REVOKE: "mall.revoke",
+    OpCode.MALL_LIST: "mall.list",
+    OpCode.MALL_DELIST: "mall.delist",
+    OpCode.MALL_RESTOCK: "mall.restock",
+    OpCode.MALL_REDEEM: "mall.redeem",
+    OpCode.MALL_AUCTION: "mall.auction",
+    OpCode.MALL_BID: "mall.bid",
+    OpCode.MALL_SETTLE: "mall.settle",
+    OpCode.MALL_CANCEL: "mall.cancel",
 }
 CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
@@ -217,4 +240,15 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.EX_FUND_RESERVE: (2_000, 0),
     OpCode.EX_WITHDRAW_RESERVE: (2_000, 0),
     OpCode.EX_CONVERT: (3_000, 0),
+    OpCode.MALL_APPLY: (2_000, 0),
+    OpCode.MALL_APPROVE: (2_000, 0),
+    OpCode.MALL_REVOKE: (2_000, 0),
+    OpCode.MALL_LIST: (3_000, 0),
+    OpCode.MALL_DELIST: (1_000, 0),
+    OpCode.MALL_RESTOCK: (1_000, 0),
+    OpCode.MALL_REDEEM: (3_000, 0),
+    OpCode.MALL_AUCTION: (3_000, 0),
+    OpCode.MALL_BID: (3_000, 0),
+    OpCode.MALL_SETTLE: (3_000, 0),
+    OpCode.MALL_CANCEL: (1_000, 0),
 }
