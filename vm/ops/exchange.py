@@ -14,7 +14,8 @@ fill receives `floor(fill * price)` quote from the buyer's escrow. A buy escrow 
 ever holds more than it still needs (ceil(R*p) + floor(f*p) <= ceil((R+f)*p)); that
 dust returns to the buyer when the order closes (filled, cancelled, expired). An order
 whose remainder is worth less than one quote unit at the price it would trade at is
-closed and refunded (it could never trade). Orders are live up to and including their
+closed and refunded (it could never trade); so is a taker's remainder that would fetch
+nothing at a crossing resting price (resting it would cross the book). Orders are live up to and including their
 `expiry` height; an expired order is refunded lazily when matching meets it, or by
 `ex.cancel` (its owner) or `ex.expire` (anyone, after expiry).
 
@@ -282,6 +283,7 @@ def _match(ctx: ExecContext, taker: Order, book: list[list[Level]]) -> Order:
     """Match `taker` against the opposite side of `book` (changed in place)."""
     opposite = book[SELL if taker.side == BUY else BUY]
     visits = 0
+    stuck = False  # the remainder would fetch nothing at a crossing price
     height = ctx.block.height
     while taker.remaining and opposite and visits < MAX_FILLS:
         level = opposite[0]
@@ -302,7 +304,8 @@ def _match(ctx: ExecContext, taker: Order, book: list[list[Level]]) -> Order:
         else:
             qty = min(taker.remaining, units)
             if quote_floor(qty, num, den) == 0:
-                break  # the taker's remainder is dust at this price: closed below
+                stuck = True  # resting it would cross the book: returned below
+                break
             _fill(ctx, taker, maker, qty, num, den)
             taker = replace(taker, remaining=taker.remaining - qty)
             maker = replace(maker, remaining=maker.remaining - qty)
@@ -313,7 +316,7 @@ def _match(ctx: ExecContext, taker: Order, book: list[list[Level]]) -> Order:
                 put_order(ctx.state, maker)
         if not ids:
             opposite.pop(0)
-    if visits >= MAX_FILLS and taker.remaining:
+    if taker.remaining and (stuck or visits >= MAX_FILLS):
         return _close(
             ctx,
             replace(taker, status=OPEN),

@@ -3,6 +3,8 @@ rounding) and conversion agreements (rate, fee, daily limit, reserve)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,6 +226,11 @@ def _random_run(steps: list[tuple[int, ...]]) -> tuple[Chain, int]:
             oid = 1 + extra % last_order_id(c)
             c.run(k, ExCancel(oid) if kind == 2 else ExExpire(oid))
         conserved(c)
+        bids, asks = get_book(c.state, "AAA", "BBB")
+        if bids and asks:  # the book never crosses: best bid below best ask
+            bn, bd = cast("list[int]", bids[0][:2])
+            an, ad = cast("list[int]", asks[0][:2])
+            assert bn * ad < an * bd
     return c, converted
 
 
@@ -319,3 +326,14 @@ def test_conversion_within_the_from_issuers_settlement_limit() -> None:
     assert c.run(U1, ExConvert(1, 51)).code == codes.CREDIT_LIMIT_EXCEEDED
     assert bal(c, U1, "AAA") == before  # all or nothing
     c.ok(U1, ExConvert(1, 50))
+
+
+def test_a_worthless_remainder_is_returned_not_rested_across_the_book() -> None:
+    c = chain()
+    c.ok(U1, sell(10, 1, 3))  # ask 1/3
+    c.ok(U2, buy(1, 1))  # 1 base at 1/3 fetches floor(1/3) = 0: no trade, no crossed bid
+    o = get_order(c.state, 2)
+    assert o is not None and (o.status, o.remaining) == ("cancelled", 1)
+    assert bal(c, U2, "BBB") == 10**6 and bal(c, U1, "AAA") == 10**6 - 10
+    assert get_book(c.state, "AAA", "BBB") == [[], [[1, 3, [1]]]]
+    conserved(c)
