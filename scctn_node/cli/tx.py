@@ -223,11 +223,16 @@ def _command(cls: Any, name: str) -> click.Command:
     )
 
 
+def command_name(op_name: str) -> str:
+    """`scctn tx` command of an operation: pay.invoice_pay -> pay-invoice-pay."""
+    return op_name.replace(".", "-").replace("_", "-")
+
+
 # one command per operation, named after it (asset.create -> asset-create); a few short
 # aliases kept from the first release
 ALIASES = {"asset.issue": "issue"}
 for _code, _cls in sorted(OP_CLASSES.items()):
     _name = OP_NAMES[_code]
-    tx_group.add_command(_command(_cls, _name.replace(".", "-")))
+    tx_group.add_command(_command(_cls, command_name(_name)))
     if _name in ALIASES:
         tx_group.add_command(_command(_cls, ALIASES[_name]))

@@ -39,7 +39,7 @@ def markdown_table() -> str:
         gas = f"{base:,}" + (f" + {item:,}/item" if item else "")
         fields = ", ".join(_field(f) for f in dataclasses.fields(cls))
         rows.append(
-            f"| {int(code)} | `{name}` | `scctn tx {name.replace('.', '-')}` | {fields} | {gas} |"
+            f"| {int(code)} | `{name}` | `scctn tx {name.replace('.', '-').replace('_', '-')}` | {fields} | {gas} |"
         )
     rows += ["", END]
     return "\n".join(rows)
