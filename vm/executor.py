@@ -30,8 +30,9 @@ def intrinsic_gas(
 ) -> int:
     """Gas a transaction needs under a schedule (default: the genesis default)."""
     tx_base = ChainParams().tx_base_gas if base is None else base
-    # a contract call also offers its gas budget: the limit must cover what it may run on
-    return tx_base + sum(op_gas(schedule, op) + getattr(op, "call_gas", 0) for op in tx.ops)
+    # an operation that may use more than its schedule entry (a contract call's budget, an
+    # order's matching) needs a limit that covers its worst case
+    return tx_base + sum(op_gas(schedule, op) + op.extra_gas() for op in tx.ops)
 
 
 def required_gas(state: StateReader, tx: Transaction) -> int:

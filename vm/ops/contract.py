@@ -19,7 +19,7 @@
 Gas: a deploy pays per operation and per code byte (`list_items` is the code length).
 A call pays the schedule's base before it runs, then the machine's gas as it runs
 (`ExecContext.gas_used`, vm/executor.py). Its budget counts in the transaction's
-intrinsic gas (`call_gas`), so a transaction's gas limit covers the budget it offers.
+intrinsic gas (`extra_gas`), so a transaction's gas limit covers the budget it offers.
 State keys and the system calls are in vm/contracts/ledger_host.py.
 """
 
@@ -152,8 +152,7 @@ class ContractCall(OpBase):
     args: tuple[int | bytes, ...] = arg(VALUES, "arguments, comma-separated", ())
     gas: int = arg(U64, "gas the contract may run on", 100_000)
 
-    @property
-    def call_gas(self) -> int:
+    def extra_gas(self) -> int:
         """The budget, counted in the transaction's intrinsic gas (vm/executor.py)."""
         return self.gas
 

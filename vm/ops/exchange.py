@@ -390,6 +390,10 @@ class ExOrder(OpBase):
     price_den: int = arg(Int(1, PRICE_MAX), "price denominator (base units)", cli_default=1)
     expiry: int = arg(HEIGHT, "last height at which the order is live")
 
+    def extra_gas(self) -> int:
+        """Matching may visit MAX_FILLS resting orders at FILL_GAS each."""
+        return MAX_FILLS * FILL_GAS
+
     def execute(self, ctx: ExecContext) -> None:
         state = ctx.state
         ledger.check_amount(self.amount)

@@ -430,6 +430,12 @@ class OpBase:
             out[n] = k.to_json(getattr(self, n))
         return out
 
+    def extra_gas(self) -> int:
+        """Gas the operation may use beyond its schedule entry (a contract call's budget,
+        an order's matching): counted in the transaction's intrinsic gas, so its limit
+        covers the worst case; what is charged is what it used."""
+        return 0
+
     def list_items(self) -> int:
         """Number of list items (batches pay per item)."""
         return sum(len(getattr(self, n)) for n, k in self.spec() if isinstance(k, ListOf))
