@@ -70,6 +70,7 @@ class DemoPoints:
     cap: int
     issuer: str
     grants: tuple[tuple[str, int], ...]
+    unit_value: int = 0  # millionths of CNY per base unit (the issuer's liability value)
 
 
 DEMO_POINTS = (
@@ -80,8 +81,11 @@ DEMO_POINTS = (
         10**15,
         "alice",
         (("alice", 100_000_000), ("bob", 5_000_000), ("carol", 5_000_000)),
+        10_000,  # 1.00 ALP = 1 CNY
     ),
-    DemoPoints("CAFE", "Corner Cafe Stamps", 0, 1_000_000, "shop", (("shop", 10_000), ("bob", 12))),
+    DemoPoints(
+        "CAFE", "Corner Cafe Stamps", 0, 1_000_000, "shop", (("shop", 10_000), ("bob", 12)), 500_000
+    ),
 )
 
 
@@ -191,7 +195,16 @@ def demo_genesis_parts(
     for name in DEMO_ACCOUNTS:
         addresses[name] = parse_address(keys.create(name, LOCALNET_PASSPHRASE, fast=True).address)
     assets = tuple(
-        GenesisAsset(p.symbol, p.name, p.decimals, p.cap, addresses[p.issuer]) for p in DEMO_POINTS
+        GenesisAsset(
+            p.symbol,
+            p.name,
+            p.decimals,
+            p.cap,
+            addresses[p.issuer],
+            currency="CNY" if p.unit_value else "",
+            unit_value=p.unit_value,
+        )
+        for p in DEMO_POINTS
     )
     balances = tuple(
         GenesisBalance(addresses[who], p.symbol, amount)
