@@ -664,16 +664,7 @@ def issue(
     expiry = 0
     if asset.expiry_blocks:
         expiry = ctx.block.height + asset.expiry_blocks
-        bkey = bucket_key(symbol, expiry)
-        bucket = get_int(state, bkey)
-        if bucket == 0:
-            due = due_key(expiry)
-            raw = state.get(due)
-            symbols = [] if raw is None else list(codec.decode_trusted(raw))
-            if symbol not in symbols:
-                symbols.append(symbol)
-                state.put(due, codec.encode(sorted(symbols)))
-        put_int(state, bkey, bucket + amount)
+        book_lot(state, symbol, expiry, amount)
     balance = put_lots(ctx, asset, dst, [[expiry, amount]])
     _check_balance_limit(ctx, asset, dst, balance)
     asset = replace(asset, issued=asset.issued + amount)
@@ -681,6 +672,21 @@ def issue(
     if event:
         ctx.emit(event, symbol, dst, amount)
     return asset
+
+
+def book_lot(state: StateView, symbol: str, expiry: int, delta: int) -> None:
+    """Change the expiry bucket of `symbol` at height `expiry` (not yet reached) by
+    `delta`: what `book_expiry` will book as breakage there."""
+    key = bucket_key(symbol, expiry)
+    bucket = get_int(state, key)
+    if delta > 0 and bucket == 0:
+        due = due_key(expiry)
+        raw = state.get(due)
+        symbols = [] if raw is None else list(codec.decode_trusted(raw))
+        if symbol not in symbols:
+            symbols.append(symbol)
+            state.put(due, codec.encode(sorted(symbols)))
+    put_int(state, key, bucket + delta)
 
 
 def _unbook(state: StateView, symbol: str, lots: Lots) -> None:

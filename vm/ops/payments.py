@@ -208,20 +208,6 @@ def _pay(
     ctx.emit("pay.paid", merchant, show_id(order_id), payer, symbol, amount)
 
 
-def _book_lot(state: StateView, symbol: str, expiry: int, delta: int) -> None:
-    """Change the expiry bucket of `symbol` at `expiry` (a live height) by `delta`."""
-    key = ledger.bucket_key(symbol, expiry)
-    bucket = ledger.get_int(state, key)
-    if delta > 0 and bucket == 0:
-        due = ledger.due_key(expiry)
-        raw = state.get(due)
-        symbols = [] if raw is None else list(codec.decode_trusted(raw))
-        if symbol not in symbols:
-            symbols.append(symbol)
-            state.put(due, codec.encode(sorted(symbols)))
-    ledger.put_int(state, key, bucket + delta)
-
-
 def split_refund(lots: list[list[int]], amount: int) -> tuple[list[list[int]], list[list[int]]]:
     """(returned, kept): `amount` taken from the latest-expiring lots first."""
     kept = [list(lot) for lot in lots]
@@ -265,9 +251,9 @@ def _refund(ctx: ExecContext, merchant: bytes, order_id: bytes, amount: int) -> 
     dead = sum(a for e, a in returned if e != 0 and e <= height)
     if asset.expiry_blocks:
         for expiry, a in taken:
-            _book_lot(state, p.symbol, expiry, -a)
+            ledger.book_lot(state, p.symbol, expiry, -a)
         for expiry, a in live:
-            _book_lot(state, p.symbol, expiry, a)
+            ledger.book_lot(state, p.symbol, expiry, a)
     if live:
         ledger.put_lots(ctx, asset, p.payer, live)
     if dead:
