@@ -248,13 +248,21 @@ def tail(path: Path, lines: int = 20) -> list[str]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` is a running scctn process: not a zombie (a node killed with kill -9
+    whose parent has not reaped it yet) and not an unrelated process that reused the PID."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # someone else's process
-    return True
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        cmdline = (proc / "cmdline").read_bytes()
+    except (OSError, IndexError):
+        return True  # no /proc to ask: assume it runs
+    return state != "Z" and b"scctn" in cmdline
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
