@@ -4,18 +4,13 @@ over a state built by executing real transactions, served by a stand-in for the 
 from __future__ import annotations
 
 import json
-import warnings
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from primitives.keys import format_address
 from scctn_node.api.routes import custody as custody_routes
 from scctn_node.api.routes import governance as governance_routes
-from scctn_node.errors import NodeError
+from tests.unit.node.standin import TestClient, client, get_json
 from tests.unit.vm.gov_helpers import T0, Chain
 from tests.unit.vm.helpers import key
 from vm import accounts, ledger
@@ -23,43 +18,9 @@ from vm.ops.asset import AssetCreate, AssetIssue
 from vm.ops.custody import CustodyFeeSet, TierAssign
 from vm.ops.governance import GovPropose, GovVote, MemberAdmit, ParamSet, TierDefine
 from vm.ops.transfer import Transfer
-from vm.state import StateView
-
-with warnings.catch_warnings():  # starlette prefers httpx2, which is not installed here
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 A, B, C, CUS, NEW = key(1), key(2), key(3), key(4), key(5)
 HEIGHT = 7
-
-
-@dataclass
-class _Header:
-    time_ms: int
-
-
-class _Store:
-    def __init__(self, state: StateView, time_ms: int) -> None:
-        self.state = state
-        self.time_ms = time_ms
-
-    def header(self, height: int) -> _Header | None:
-        return _Header(self.time_ms) if height == HEIGHT else None
-
-    def state_items(self, prefix: bytes) -> Any:
-        return [(k, v) for k, v in self.state.changes() if k.startswith(prefix) and v is not None]
-
-
-class _Chain:
-    def __init__(self, state: StateView, time_ms: int) -> None:
-        self.store = _Store(state, time_ms)
-        self.height = HEIGHT
-        self.genesis = None
-
-
-class _Service:
-    def __init__(self, state: StateView, time_ms: int) -> None:
-        self.chain = _Chain(state, time_ms)
 
 
 def _client() -> TestClient:
@@ -78,42 +39,27 @@ def _client() -> TestClient:
     user = accounts.custody_account(CUS.address(), "u1")
     c.ok(CUS, TierAssign(user, "retail"))
     c.ok(A, Transfer("PTS", user, 300))
-    app = FastAPI()
-
-    @app.exception_handler(NodeError)
-    async def _error(request: Request, exc: NodeError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
-
-    service = _Service(c.state, c.time_ms)
-    app.include_router(governance_routes.routes(service))  # type: ignore[arg-type]
-    app.include_router(custody_routes.routes(service))  # type: ignore[arg-type]
-    return TestClient(app)
-
-
-def _get(client: TestClient, path: str, status: int = 200) -> Any:
-    r = client.get(path)
-    assert r.status_code == status, r.text
-    return r.json()
+    return client(c.state, governance_routes, custody_routes, height=HEIGHT, time_ms=c.time_ms)
 
 
 def test_members_and_one_member() -> None:
     client = _client()
-    body = _get(client, "/v1/members")
+    body = get_json(client, "/v1/members")
     assert (body["count"], body["threshold"]) == (4, 3)
     by_addr = {m["address"]: m for m in body["members"]}
     assert by_addr[format_address(A.address())]["roles"] == ["issuer"]
     assert by_addr[format_address(CUS.address())]["roles"] == ["custodian"]
-    one = _get(client, f"/v1/members/{format_address(B.address())}")
+    one = get_json(client, f"/v1/members/{format_address(B.address())}")
     assert one["member"] is True and one["name"] == "member-1" and one["roles"] == []
-    assert _get(client, f"/v1/members/{format_address(NEW.address())}", 404)["code"] == (
+    assert get_json(client, f"/v1/members/{format_address(NEW.address())}", 404)["code"] == (
         "member_not_found"
     )
-    assert _get(client, "/v1/members/nope", 400)["code"] == "invalid_address"
+    assert get_json(client, "/v1/members/nope", 400)["code"] == "invalid_address"
 
 
 def test_proposals() -> None:
     client = _client()
-    everything = _get(client, "/v1/proposals")["proposals"]
+    everything = get_json(client, "/v1/proposals")["proposals"]
     # at height 7 a vote sent now lands at 8: a deadline of 7 is over, one of 8 is not
     assert [(p["id"], p["status"]) for p in everything] == [
         (1, "passed"),
@@ -121,12 +67,12 @@ def test_proposals() -> None:
         (3, "expired"),
         (4, "open"),
     ]
-    opened = _get(client, "/v1/proposals?status=open")["proposals"]
+    opened = get_json(client, "/v1/proposals?status=open")["proposals"]
     assert [p["id"] for p in opened] == [2, 4]
-    assert [p["id"] for p in _get(client, "/v1/proposals?status=expired")["proposals"]] == [3]
+    assert [p["id"] for p in get_json(client, "/v1/proposals?status=expired")["proposals"]] == [3]
     p4 = opened[1]
     assert (p4["yes"], p4["no"], p4["no_voters"]) == (1, 1, [format_address(B.address())])
-    p = _get(client, "/v1/proposals/1")
+    p = get_json(client, "/v1/proposals/1")
     assert (p["yes"], p["no"], p["needed"], p["members"], p["status"]) == (3, 0, 3, 4, "passed")
     assert p["action"] == {
         "op": "tier.define",
@@ -136,17 +82,17 @@ def test_proposals() -> None:
         "max_per_tx": 100,
         "max_daily": 200,
     }
-    p2 = _get(client, "/v1/proposals/2")
+    p2 = get_json(client, "/v1/proposals/2")
     assert p2["action"]["op"] == "member.admit"
     assert p2["action"]["address"] == format_address(NEW.address())
     assert (p2["yes"], p2["yes_voters"]) == (1, [format_address(A.address())])
-    assert _get(client, "/v1/proposals?after=1&limit=1")["proposals"][0]["id"] == 2
-    assert _get(client, "/v1/proposals/99", 404)["code"] == "proposal_not_found"
-    assert _get(client, "/v1/proposals?status=bogus", 400)["code"] == "bad_request"
+    assert get_json(client, "/v1/proposals?after=1&limit=1")["proposals"][0]["id"] == 2
+    assert get_json(client, "/v1/proposals/99", 404)["code"] == "proposal_not_found"
+    assert get_json(client, "/v1/proposals?status=bogus", 400)["code"] == "bad_request"
 
 
 def test_params() -> None:
-    body = _get(_client(), "/v1/params")
+    body = get_json(_client(), "/v1/params")
     assert body["params"]["fee_symbol"] == "" and body["params"]["gas_price"] == 0
     assert body["params"]["fee_collector"].startswith("scc1")
     assert body["gas"]["schedule"]["transfer"] == [1_000, 0]
@@ -156,21 +102,21 @@ def test_params() -> None:
 def test_custody_fees_and_tiers() -> None:
     client = _client()
     cus = format_address(CUS.address())
-    fees = _get(client, f"/v1/custody/{cus}/fees")
+    fees = get_json(client, f"/v1/custody/{cus}/fees")
     assert fees["is_custodian"] is True
     assert fees["fees"] == {"PTS": {"fee_bps": 25, "min_fee": 3}}
-    assert _get(client, f"/v1/custody/{format_address(A.address())}/fees")["fees"] == {}
-    assert _get(client, "/v1/custody/nope/fees", 400)["code"] == "invalid_address"
-    tiers = _get(client, "/v1/tiers/PTS")
+    assert get_json(client, f"/v1/custody/{format_address(A.address())}/fees")["fees"] == {}
+    assert get_json(client, "/v1/custody/nope/fees", 400)["code"] == "invalid_address"
+    tiers = get_json(client, "/v1/tiers/PTS")
     assert tiers["tiers"] == {"retail": {"max_balance": 500, "max_per_tx": 100, "max_daily": 200}}
-    assert _get(client, "/v1/tiers/NOPE", 404)["code"] == "asset_not_found"
-    holder = _get(client, f"/v1/tiers/PTS/{cus}/u1")
+    assert get_json(client, "/v1/tiers/NOPE", 404)["code"] == "asset_not_found"
+    holder = get_json(client, f"/v1/tiers/PTS/{cus}/u1")
     assert holder["account"] == f"{cus}/u1" and holder["tier"] == "retail"
     assert holder["limits"]["max_per_tx"] == 100 and holder["balance"] == 300
     assert holder["day"] == ledger.day_of(T0)
-    issuer = _get(client, f"/v1/tiers/PTS/{format_address(A.address())}")
+    issuer = get_json(client, f"/v1/tiers/PTS/{format_address(A.address())}")
     assert issuer["exempt"] is True and issuer["limits"] is None
-    assert _get(client, f"/v1/tiers/PTS/{cus}/bad user", 400)["code"] == "invalid_address"
+    assert get_json(client, f"/v1/tiers/PTS/{cus}/bad user", 400)["code"] == "invalid_address"
 
 
 def test_query_commands_read_these_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,7 +128,7 @@ def test_query_commands_read_these_endpoints(monkeypatch: pytest.MonkeyPatch) ->
     from scctn_node.cli.queries import governance as governance_queries
 
     client = _client()
-    monkeypatch.setattr(common.NodeClient, "get", lambda self, path: _get(client, path))
+    monkeypatch.setattr(common.NodeClient, "get", lambda self, path: get_json(client, path))
     group = click.Group("query")
     governance_queries.register(group)
     custody_queries.register(group)

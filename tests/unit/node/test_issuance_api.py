@@ -3,16 +3,9 @@ executing real transactions, served by a stand-in for the node service."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-
 from primitives.keys import format_address
 from scctn_node.api.routes import issuance as issuance_routes
-from scctn_node.errors import NodeError
+from tests.unit.node.standin import TestClient, client, get_json
 from tests.unit.vm.helpers import block, founded, key, signed
 from vm import accounts, codes
 from vm.executor import execute_transaction
@@ -21,36 +14,10 @@ from vm.ops.card import CardIssue
 from vm.ops.coupon import CouponCreate, coupon_id, escrow_account
 from vm.ops.mining import MiningCreate
 from vm.ops.registry import Operation
-from vm.state import StateView
-
-with warnings.catch_warnings():  # starlette prefers httpx2, which is not installed here
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 ISSUER, BOB, CAROL = key(1), key(2), key(3)
 CID = coupon_id(b"api test secret")
 HEIGHT = 35
-
-
-class _Store:
-    def __init__(self, state: StateView) -> None:
-        self.state = state
-
-    def state_items(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        for k, v in self.state.changes():
-            if k.startswith(prefix) and v is not None:
-                yield k, v
-
-
-class _Chain:
-    def __init__(self, state: StateView) -> None:
-        self.store = _Store(state)
-        self.height = HEIGHT
-
-
-class _Service:
-    def __init__(self, state: StateView) -> None:
-        self.chain = _Chain(state)
 
 
 def _client() -> TestClient:
@@ -66,37 +33,24 @@ def _client() -> TestClient:
     ]
     for n, op in enumerate(ops):
         assert execute_transaction(state, signed(ISSUER, n, op), block(1)).code == codes.OK
-    app = FastAPI()
-
-    @app.exception_handler(NodeError)
-    async def _error(request: Request, exc: NodeError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
-
-    app.include_router(issuance_routes.routes(_Service(state)))  # type: ignore[arg-type]
-    return TestClient(app)
-
-
-def _get(client: TestClient, path: str, status: int = 200) -> Any:
-    r = client.get(path)
-    assert r.status_code == status, r.text
-    return r.json()
+    return client(state, issuance_routes, height=HEIGHT)
 
 
 def test_coupon_endpoint() -> None:
     client = _client()
-    c = _get(client, f"/v1/coupons/{CID.hex()}")
+    c = get_json(client, f"/v1/coupons/{CID.hex()}")
     assert (c["symbol"], c["amount"], c["deadline"], c["status"]) == ("PTS", 250, 30, "expired")
     assert c["issuer"] == format_address(ISSUER.address()) and c["claimant"] is None
     assert c["escrow"] == accounts.format_account(escrow_account(CID))
     assert c["escrow_balance"] == 250
-    assert _get(client, f"/v1/coupons/{'00' * 32}", 404)["code"] == "coupon_not_found"
-    assert _get(client, "/v1/coupons/zz", 400)["code"] == "malformed_coupon_id"
+    assert get_json(client, f"/v1/coupons/{'00' * 32}", 404)["code"] == "coupon_not_found"
+    assert get_json(client, "/v1/coupons/zz", 400)["code"] == "malformed_coupon_id"
 
 
 def test_card_endpoints() -> None:
     client = _client()
     issuer = format_address(ISSUER.address())
-    card = _get(client, f"/v1/cards/{issuer}/m1")
+    card = get_json(client, f"/v1/cards/{issuer}/m1")
     assert (card["class"], card["holder"], card["transferable"]) == (
         "miner",
         format_address(BOB.address()),
@@ -104,26 +58,28 @@ def test_card_endpoints() -> None:
     )
     assert card["attributes"] == {"power": "3"} and card["class_live_cards"] == 2
     assert card["mining_pending"] == {"s1": 100}  # two epochs, two cards
-    assert _get(client, f"/v1/cards/{issuer}/nope", 404)["code"] == "card_not_found"
+    assert get_json(client, f"/v1/cards/{issuer}/nope", 404)["code"] == "card_not_found"
     bob = format_address(BOB.address())
-    listed = _get(client, f"/v1/cards?holder={bob}")
+    listed = get_json(client, f"/v1/cards?holder={bob}")
     assert sorted(c["card_id"] for c in listed["cards"]) == ["g1", "m1"]
-    assert _get(client, "/v1/cards?holder=nope", 400)["code"] == "invalid_address"
+    assert get_json(client, "/v1/cards?holder=nope", 400)["code"] == "invalid_address"
 
 
 def test_mining_endpoint() -> None:
     client = _client()
-    s = _get(client, "/v1/mining/s1")
+    s = get_json(client, "/v1/mining/s1")
     assert (s["epochs"], s["completed_epochs"], s["live_cards"], s["claimed"]) == (4, 2, 2, 0)
     assert s["reward_per_card"] == str(100 * 10**18)
     issuer = format_address(ISSUER.address())
-    mine = _get(client, f"/v1/mining/s1?issuer={issuer}&card=m2")
+    mine = get_json(client, f"/v1/mining/s1?issuer={issuer}&card=m2")
     assert mine["card"]["pending"] == 100 and mine["card"]["eligible"] is True
-    gold = _get(client, f"/v1/mining/s1?issuer={issuer}&card=g1")
+    gold = get_json(client, f"/v1/mining/s1?issuer={issuer}&card=g1")
     assert gold["card"]["pending"] == 0 and gold["card"]["eligible"] is False
-    assert _get(client, f"/v1/mining/s1?issuer={issuer}", 400)["code"] == "bad_request"
-    assert _get(client, f"/v1/mining/s1?issuer={issuer}&card=x", 404)["code"] == "card_not_found"
-    assert _get(client, "/v1/mining/nope", 404)["code"] == "schedule_not_found"
+    assert get_json(client, f"/v1/mining/s1?issuer={issuer}", 400)["code"] == "bad_request"
+    assert (
+        get_json(client, f"/v1/mining/s1?issuer={issuer}&card=x", 404)["code"] == "card_not_found"
+    )
+    assert get_json(client, "/v1/mining/nope", 404)["code"] == "schedule_not_found"
 
 
 def test_cli_coupon_keys_and_sign_are_offline_and_print_nothing_secret() -> None:
