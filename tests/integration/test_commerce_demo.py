@@ -6,46 +6,29 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scctn_node.localnet import create_localnet
-from tests.integration.nodeproc import NodeProcess, free_port
+from tests.integration.docs_run import ROOT, doc_block, localnet_node, run_bash
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "commerce.md"
+DOC = ROOT / "docs" / "commerce.md"
 MARKER = "<!-- demo:"
 
 
-def demo_script() -> str:
-    text = DOC.read_text()
-    return text[text.index(MARKER) :].split("```sh\n", 1)[1].split("```", 1)[0]
-
-
 def bash(script: str, home: Path) -> subprocess.CompletedProcess[str]:
-    prelude = f'set -e\nscctn() {{ "{sys.executable}" -m scctn_node "$@"; }}\n'
-    return subprocess.run(
-        ["bash", "-c", prelude + script.replace("localnet-data", str(home))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_bash(script, home, prelude="set -e\n", timeout=300)
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("commerce") / "localnet"
-    create_localnet(home, free_port())
-    node = NodeProcess(home).start()
-    yield home
-    assert node.stop() == 0
+    for node in localnet_node(tmp_path_factory, "commerce"):
+        yield node.home
 
 
 def test_commerce_demo_runs_as_written(home: Path) -> None:
-    out = bash(demo_script(), home)
+    out = bash(doc_block(DOC, MARKER), home)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
     def query(*args: str) -> dict[str, object]:

@@ -8,9 +8,7 @@ tutorial leave carol's ALP and ALP's issued total alone, so their order does not
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,24 +18,21 @@ import pytest
 
 from primitives.keys import format_address, parse_address
 from scctn_node.keystore import Keystore
-from scctn_node.localnet import LOCALNET_PASSPHRASE, create_localnet
-from tests.integration.nodeproc import NodeProcess, free_port
+from scctn_node.localnet import LOCALNET_PASSPHRASE
+from tests.integration.docs_run import FAILS, ROOT, doc_block, localnet_node, run_bash
+from tests.integration.nodeproc import NodeProcess
 from vm.contracts import ledger_host as lh
 from vm.contracts.asm import assemble
 
-ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "contracts.md"
 EXAMPLES = ROOT / "contracts" / "examples"
 MARKER = "<!-- tutorial:"
-FAILS = re.compile(r"\s+#\s*fails:\s*(\w+)\s*$")
 GENESIS_ALP = {"alice": 100_000_000, "bob": 5_000_000, "carol": 5_000_000}
 
 
 def tutorial() -> list[str]:
     """The lines of the tutorial's shell block."""
-    text = DOC.read_text()
-    block = text[text.index(MARKER) :].split("```sh\n", 1)[1].split("```", 1)[0]
-    return block.splitlines()
+    return doc_block(DOC, MARKER).splitlines()
 
 
 def script(lines: list[str]) -> str:
@@ -57,28 +52,14 @@ def script(lines: list[str]) -> str:
 
 
 def bash(text: str, home: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    prelude = (
-        "set -euo pipefail -x\n"
-        f'ERR="{tmp}/stderr"\n'
-        f'scctn() {{ "{sys.executable}" -m scctn_node "$@"; }}\n'
-    )
-    return subprocess.run(
-        ["bash", "-c", prelude + text.replace("localnet-data", str(home))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,  # the tutorial runs from the repository's top directory
-        stdin=subprocess.DEVNULL,
-    )
+    prelude = f'set -euo pipefail -x\nERR="{tmp}/stderr"\n'
+    # the tutorial runs from the repository's top directory
+    return run_bash(text, home, prelude=prelude, timeout=300, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    home = tmp_path_factory.mktemp("contracts") / "localnet"
-    create_localnet(home, free_port())
-    node = NodeProcess(home).start()
-    yield node
-    assert node.stop() == 0
+    yield from localnet_node(tmp_path_factory, "contracts")
 
 
 def address_of(home: Path, name: str) -> bytes:

@@ -5,9 +5,6 @@ the story says it does."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,21 +12,19 @@ from pathlib import Path
 import pytest
 
 from scctn_node.keystore import Keystore
-from scctn_node.localnet import LOCALNET_PASSPHRASE, create_localnet
-from tests.integration.nodeproc import NodeProcess, free_port
+from scctn_node.localnet import LOCALNET_PASSPHRASE
+from tests.integration.docs_run import FAILS, ROOT, doc_block, localnet_node, run_bash
+from tests.integration.nodeproc import NodeProcess
 from vm.ops.reference import markdown_table
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
+DOC = ROOT / "docs" / "ledger.md"
 MARKER = "<!-- walkthrough:"
-FAILS = re.compile(r"\s+#\s*fails:\s*(\w+)\s*$")
 
 
 def walkthrough() -> list[tuple[str, str | None]]:
     """(command, expected error code or None) for each `scctn` line of the walkthrough."""
-    text = DOC.read_text()
-    block = text[text.index(MARKER) :].split("```sh\n", 1)[1].split("```", 1)[0]
     steps = []
-    for line in block.splitlines():
+    for line in doc_block(DOC, MARKER).splitlines():
         if not line.startswith("scctn "):
             continue
         m = FAILS.search(line)
@@ -37,26 +32,12 @@ def walkthrough() -> list[tuple[str, str | None]]:
     return steps
 
 
-def run(command: str, home: Path) -> subprocess.CompletedProcess[str]:
-    script = f'scctn() {{ "{sys.executable}" -m scctn_node "$@"; }}\n' + command.replace(
-        "localnet-data", str(home)
-    )
-    return subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        stdin=subprocess.DEVNULL,
-    )
+run = run_bash
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    home = tmp_path_factory.mktemp("walk") / "localnet"
-    create_localnet(home, free_port())
-    node = NodeProcess(home).start()
-    yield node
-    assert node.stop() == 0
+    yield from localnet_node(tmp_path_factory, "walk")
 
 
 @pytest.fixture(scope="module")
