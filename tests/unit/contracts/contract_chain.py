@@ -4,6 +4,7 @@ deploy and call contracts through vm.executor.execute_transaction."""
 from __future__ import annotations
 
 from primitives.keys import PrivateKey
+from scctn_node.bench.contract_calls import COUNTER
 from tests.unit.vm.helpers import block, founded, key, signed
 from vm import codes, ledger
 from vm.contracts import asm
@@ -16,22 +17,8 @@ from vm.ops.transfer import Transfer
 from vm.receipt import Receipt
 
 ALICE, BOB, CAROL = key(1), key(2), key(3)  # ALICE issues PTS
+# COUNTER: add arg 0 to the counter at key 1; emit and return the new value
 
-COUNTER = """
-; add arg 0 to the counter at key 1; emit and return the new value
-    PUSH 1
-    SLOAD
-    PUSH 0
-    ARG
-    ADD
-    DUP 1
-    PUSH 1
-    SSTORE
-    PUSHB "count"
-    DUP 2
-    SYS EMIT
-    RETURN 1
-"""
 
 PAYER = """
 ; store 7 at key 9, pay arg 1 PTS to arg 0; revert if arg 2 != 0
