@@ -1,6 +1,7 @@
 """The node's encrypted keystore: one passphrase-encrypted JSON file per key.
 
-A key file holds the key's secret (for Ed25519, its 32-byte seed) sealed with
+A key file holds the key's secret (for Ed25519, its 32-byte seed; for secp256k1, the
+Ethereum bridge keys, its 32-byte secret scalar) sealed with
 ChaCha20-Poly1305 under a key derived from a passphrase by scrypt. Everything else in
 the file (version, name, key type, public key, address, KDF parameters, cipher name) is
 the AEAD's associated data, so changing any of it makes the file fail to open. The file
@@ -32,7 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import coincurve
 from cryptography.exceptions import InvalidTag
+from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -133,6 +137,12 @@ class InvalidSeed(KeystoreError):
     code = "invalid_seed"
 
 
+class WrongKeyType(KeystoreError):
+    """The key exists but is of another type than the caller needs."""
+
+    code = "wrong_key_type"
+
+
 class PassphraseFileError(KeystoreError):
     """A passphrase file that cannot be read or is not UTF-8."""
 
@@ -153,8 +163,8 @@ class KeyInfo:
 class _KeyType:
     """How one key type maps a secret to its public key and address.
 
-    secp256k1 (bridge keys) will be one more entry: a 32-byte raw secret, a 33-byte
-    compressed public key and its own address form. The file format needs no change.
+    `public_of` and `address_of` raise ValueError on a secret or public key that is not
+    a valid point or scalar of the type (only secp256k1 has such values).
     """
 
     secret_size: int
@@ -171,9 +181,23 @@ def _ed25519_address(public_key: bytes) -> str:
     return format_address(address_of(public_key))
 
 
+def _secp256k1_public(secret: bytes) -> bytes:
+    # coincurve refuses 0 and scalars >= the group order with ValueError
+    return bytes(coincurve.PrivateKey(secret).public_key.format(compressed=True))
+
+
+def eth_address_of_public(public_key: bytes) -> str:
+    """The EIP-55 checksummed Ethereum address of a secp256k1 public key (33 or 65 bytes)."""
+    point = coincurve.PublicKey(public_key).format(compressed=False)
+    return str(to_checksum_address(keccak(point[1:])[-20:]))
+
+
 _KEY_TYPES: dict[str, _KeyType] = {
     "ed25519": _KeyType(SEED_SIZE, 32, _ed25519_public, _ed25519_address),
+    # bridge keys: the address is the Ethereum 0x address the vault knows the key by
+    "secp256k1": _KeyType(32, 33, _secp256k1_public, eth_address_of_public),
 }
+KEY_TYPES = tuple(_KEY_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +290,11 @@ def _open(record: _Record, passphrase: str) -> bytes:
         raise WrongPassphrase(
             f"wrong passphrase for key {record.name!r}, or its key file was altered"
         ) from None
-    if _KEY_TYPES[record.type].public_of(secret) != record.public_key:
+    try:
+        public_key = _KEY_TYPES[record.type].public_of(secret)
+    except ValueError:
+        public_key = b""
+    if public_key != record.public_key:
         # Only someone who knew the passphrase could have sealed this: a broken writer.
         raise InvalidKeyFile(f"key {record.name!r} decrypts to a key other than its public key")
     return secret
@@ -378,7 +406,11 @@ def _parse_record(data: bytes) -> _Record:
     size = spec.public_key_size
     public_key = _hex(doc["public_key"], "public_key", size, size)
     address = _str(doc["address"], "address")
-    if address != spec.address_of(public_key):
+    try:
+        derived = spec.address_of(public_key)
+    except ValueError:
+        raise InvalidKeyFile(f"public key of {name!r} is not a valid {key_type} point") from None
+    if address != derived:
         raise InvalidKeyFile(f"address of key {name!r} does not match its public key")
     kdf = _parse_kdf(doc["kdf"])
     nonce = _parse_nonce(doc["cipher"])
@@ -408,6 +440,13 @@ def _parse_seed_hex(seed_hex: str) -> bytes:
     return bytes.fromhex(text)
 
 
+def _check_type(key_type: str) -> _KeyType:
+    spec = _KEY_TYPES.get(key_type)
+    if spec is None:
+        raise InvalidSeed(f"unknown key type {key_type!r}; known: {', '.join(_KEY_TYPES)}")
+    return spec
+
+
 # --- the keystore ----------------------------------------------------------------
 
 
@@ -418,29 +457,49 @@ class Keystore:
         self.directory = Path(directory)
 
     def create(
-        self, name: str, passphrase: str, *, seed: bytes | None = None, fast: bool = False
+        self,
+        name: str,
+        passphrase: str,
+        *,
+        seed: bytes | None = None,
+        fast: bool = False,
+        key_type: str = "ed25519",
     ) -> KeyInfo:
-        """Store a new Ed25519 key (random unless `seed` is given) under `name`.
+        """Store a new key of `key_type` (random unless `seed` is given) under `name`.
 
+        For secp256k1 the seed is the 32-byte secret scalar (1 to n-1).
         `fast=True` uses a cheap KDF (n=2**12): for tests and throwaway demo keys only.
         """
+        spec = _check_type(key_type)
         path = self._path(name)
         if seed is None:
-            seed = os.urandom(SEED_SIZE)
-        elif type(seed) is not bytes or len(seed) != SEED_SIZE:
-            raise InvalidSeed(f"a seed is {SEED_SIZE} bytes")
+            seed = _random_secret(spec)
+        elif type(seed) is not bytes or len(seed) != spec.secret_size:
+            raise InvalidSeed(f"a {key_type} seed is {spec.secret_size} bytes")
+        try:
+            spec.public_of(seed)
+        except ValueError:
+            raise InvalidSeed(f"not a valid {key_type} secret (zero or above the order)") from None
         if path.exists():  # fail before paying for the KDF; _write re-checks atomically
             raise KeyExists(f"a key named {name!r} already exists")
-        record = _seal(name, "ed25519", seed, passphrase, fast=fast)
+        record = _seal(name, key_type, seed, passphrase, fast=fast)
         self._write(path, record)
         return record.info()
 
     def import_seed(
-        self, name: str, seed_hex: str, passphrase: str, *, fast: bool = False
+        self,
+        name: str,
+        seed_hex: str,
+        passphrase: str,
+        *,
+        fast: bool = False,
+        key_type: str = "ed25519",
     ) -> KeyInfo:
-        """Store the Ed25519 key whose 32-byte seed is `seed_hex` (64 hex digits)."""
+        """Store the key whose 32-byte seed (secret) is `seed_hex` (64 hex digits)."""
         self._path(name)
-        return self.create(name, passphrase, seed=_parse_seed_hex(seed_hex), fast=fast)
+        return self.create(
+            name, passphrase, seed=_parse_seed_hex(seed_hex), fast=fast, key_type=key_type
+        )
 
     def import_file(self, path: str | os.PathLike[str], passphrase: str) -> KeyInfo:
         """Store an exported key file under the name it holds, after checking it opens."""
@@ -475,8 +534,18 @@ class Keystore:
         return self._read(name).info()
 
     def load(self, name: str, passphrase: str) -> PrivateKey:
+        """The Ed25519 key `name`; WrongKeyType for a key of another type."""
         record = self._read(name)
+        if record.type != "ed25519":
+            raise WrongKeyType(f"key {name!r} is a {record.type} key, not an Ed25519 key")
         return PrivateKey(_open(record, passphrase))
+
+    def load_secp256k1(self, name: str, passphrase: str) -> bytes:
+        """The 32-byte secret of the secp256k1 (bridge) key `name`."""
+        record = self._read(name)
+        if record.type != "secp256k1":
+            raise WrongKeyType(f"key {name!r} is a {record.type} key, not a secp256k1 key")
+        return _open(record, passphrase)
 
     def export(self, name: str) -> str:
         """The key's encrypted file as JSON text: safe to back up, useless without the passphrase."""
@@ -528,6 +597,16 @@ class Keystore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         _fsync_directory(self.directory)
+
+
+def _random_secret(spec: _KeyType) -> bytes:
+    while True:  # a secp256k1 draw is outside [1, n-1] with probability ~2**-128
+        secret = os.urandom(spec.secret_size)
+        try:
+            spec.public_of(secret)
+        except ValueError:
+            continue
+        return secret
 
 
 def _place(tmp: str, path: Path) -> None:

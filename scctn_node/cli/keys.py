@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from scctn_node.cli.common import emit, fail, handle_errors
-from scctn_node.keystore import KeyInfo, Keystore, passphrase_from_env_or_file
+from scctn_node.keystore import KEY_TYPES, KeyInfo, Keystore, passphrase_from_env_or_file
 
 
 def default_home() -> Path:
@@ -63,6 +63,14 @@ home_opt = click.option(
 )
 pass_opt = click.option("--passphrase-file", default=None, help="file holding the passphrase")
 out_opt = click.option("--output", "-o", type=click.Choice(["json", "text"]), default="text")
+type_opt = click.option(
+    "--type",
+    "key_type",
+    type=click.Choice(list(KEY_TYPES)),
+    default="ed25519",
+    show_default=True,
+    help="secp256k1: a validator's Ethereum bridge key",
+)
 
 
 @click.group("keys")
@@ -72,14 +80,17 @@ def keys_group() -> None:
 
 @keys_group.command("new")
 @click.argument("name")
+@type_opt
 @home_opt
 @pass_opt
 @out_opt
 @handle_errors
-def keys_new(name: str, home: Path | None, passphrase_file: str | None, output: str) -> None:
-    """Generate a new Ed25519 key NAME, encrypted with a passphrase."""
+def keys_new(
+    name: str, key_type: str, home: Path | None, passphrase_file: str | None, output: str
+) -> None:
+    """Generate a new key NAME (Ed25519, or secp256k1 with --type), encrypted with a passphrase."""
     passphrase = get_passphrase(home, passphrase_file, confirm=True)
-    info = keystore_for(home).create(name, passphrase)
+    info = keystore_for(home).create(name, passphrase, key_type=key_type)
     emit(info_json(info), output, info_text)
 
 
@@ -107,6 +118,7 @@ def keys_show(name: str, home: Path | None, output: str) -> None:
 @click.argument("name", required=False)
 @click.option("--seed-hex", default=None, help="import a raw 32-byte seed (hex)")
 @click.option("--file", "key_file", default=None, help="import an exported key file")
+@type_opt
 @home_opt
 @pass_opt
 @out_opt
@@ -114,6 +126,7 @@ def keys_show(name: str, home: Path | None, output: str) -> None:
 def keys_import(
     name: str | None,
     seed_hex: str | None,
+    key_type: str,
     key_file: str | None,
     home: Path | None,
     passphrase_file: str | None,
@@ -127,7 +140,7 @@ def keys_import(
     if seed_hex is not None:
         if not name:
             fail("bad_arguments", "importing a seed needs a NAME", 2)
-        info = store.import_seed(name, seed_hex, passphrase)
+        info = store.import_seed(name, seed_hex, passphrase, key_type=key_type)
     else:
         info = store.import_file(str(key_file), passphrase)
     emit(info_json(info), output, info_text)

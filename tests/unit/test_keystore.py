@@ -601,3 +601,63 @@ def test_unreadable_passphrase_file(tmp_path: Path) -> None:
     bad.write_bytes(b"caf\xe9\n")
     with pytest.raises(PassphraseFileError, match="UTF-8"):
         passphrase_from_env_or_file(file=bad)
+
+
+# --- secp256k1 (bridge keys) ---------------------------------------------------------
+
+SECP_SECRET = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+# eth_account's documented example key and its address
+SECP_ADDRESS = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+
+
+def test_secp256k1_key_round_trip_gives_the_ethereum_address(ks: Keystore) -> None:
+    info = ks.create("bridge", PASS, seed=SECP_SECRET, fast=True, key_type="secp256k1")
+    assert info.type == "secp256k1"
+    assert info.address == SECP_ADDRESS
+    assert len(bytes.fromhex(info.public_key)) == 33
+    assert ks.load_secp256k1("bridge", PASS) == SECP_SECRET
+    assert ks.show("bridge") == info
+    from eth_account import Account
+
+    assert Account.from_key(SECP_SECRET).address == info.address
+
+
+def test_secp256k1_and_ed25519_loaders_refuse_the_other_type(ks: Keystore) -> None:
+    from scctn_node.keystore import WrongKeyType
+
+    ks.create("bridge", PASS, seed=SECP_SECRET, fast=True, key_type="secp256k1")
+    ks.create("ed", PASS, seed=SEED, fast=True)
+    with pytest.raises(WrongKeyType):
+        ks.load("bridge", PASS)
+    with pytest.raises(WrongKeyType):
+        ks.load_secp256k1("ed", PASS)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [bytes(32), bytes.fromhex("ff" * 32), b"\x01" * 31],
+)
+def test_secp256k1_invalid_secrets_are_refused(ks: Keystore, secret: bytes) -> None:
+    with pytest.raises(InvalidSeed):
+        ks.create("bad", PASS, seed=secret, fast=True, key_type="secp256k1")
+    assert not (ks.directory / "bad.json").exists()
+
+
+def test_secp256k1_import_seed_and_export_round_trip(ks: Keystore, tmp_path: Path) -> None:
+    info = ks.import_seed("b", SECP_SECRET.hex(), PASS, fast=True, key_type="secp256k1")
+    other = Keystore(tmp_path / "other")
+    path = tmp_path / "b.json"
+    path.write_text(ks.export("b"))
+    assert other.import_file(path, PASS) == info
+    assert other.load_secp256k1("b", PASS) == SECP_SECRET
+
+
+def test_secp256k1_file_with_a_public_key_off_the_curve_is_invalid(
+    ks: Keystore, tmp_path: Path
+) -> None:
+    ks.create("b", PASS, seed=SECP_SECRET, fast=True, key_type="secp256k1")
+    doc = key_doc(ks, "b")
+    doc["public_key"] = "05" + "00" * 32
+    bad = write_doc(tmp_path / "x.json", doc)
+    with pytest.raises(InvalidKeyFile):
+        Keystore(tmp_path / "o").import_file(bad, PASS)
