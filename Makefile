@@ -4,11 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+STAMP_NPM := node_modules/.installed-npm
 LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
-.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker
+.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker contracts
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,16 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
+# solc, OpenZeppelin and anvil for the Ethereum bridge, pinned by package-lock.json.
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(STAMP_RUN)
 dev: $(STAMP_DEV)
+
+contracts: $(STAMP_NPM) $(STAMP_DEV)
+	$(PY) -m scctn_node.bridge.build
 
 localnet: $(STAMP_RUN)
 	$(VENV)/bin/scctn localnet $(LOCALNET_ARGS)
@@ -35,7 +44,7 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(VENV)/bin/mypy $(TYPED_PATHS)
 
-unit: $(STAMP_DEV)
+unit: $(STAMP_DEV) $(STAMP_NPM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
