@@ -78,6 +78,18 @@ class StorageSection:
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeSection:
+    # A validator watches the Ethereum vault when eth_rpc is set (see docs/bridge.md).
+    eth_rpc: str = ""  # JSON-RPC URL of an Ethereum node; empty: no watcher
+    key: str = "bridge"  # name of the secp256k1 key in <home>/keys (same passphrase)
+    confirmations: int = 12  # blocks below the latest before a deposit is attested
+    finality: str = "auto"  # depth | finalized | auto (also wait for `finalized` if served)
+    poll_interval_ms: int = 2_000
+    max_log_range: int = 2_000  # blocks per eth_getLogs request
+    start_block: int = 0  # the vault's deployment block: scanning starts there
+
+
+@dataclass(frozen=True, slots=True)
 class LogSection:
     format: str = "text"  # text | json
     level: str = "info"
@@ -94,6 +106,7 @@ class Config:
     mempool: MempoolSection = field(default_factory=MempoolSection)
     storage: StorageSection = field(default_factory=StorageSection)
     log: LogSection = field(default_factory=LogSection)
+    bridge: BridgeSection = field(default_factory=BridgeSection)
 
     @property
     def db_path(self) -> Path:
@@ -163,6 +176,10 @@ def _apply(config: Config, data: Mapping[str, Any], env: Mapping[str, str]) -> C
     result = replace(config, **updates)
     if result.log.format not in ("text", "json"):
         raise ConfigError("[log] format must be 'text' or 'json'")
+    if result.bridge.finality not in ("depth", "finalized", "auto"):
+        raise ConfigError("[bridge] finality must be 'depth', 'finalized' or 'auto'")
+    if result.bridge.confirmations < 0 or result.bridge.max_log_range < 1:
+        raise ConfigError("[bridge] confirmations >= 0 and max_log_range >= 1")
     return result
 
 
