@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 import msgpack
@@ -234,6 +235,7 @@ async def pump_events(
     on_consensus: Callable[[bytes], bool],
     on_gossip: Callable[[list[bytes]], Awaitable[None]],
     on_peer: Callable[[bytes, bool], None],
+    on_heard: Callable[[bytes], None] = lambda peer: None,
 ) -> None:
     """Route p2p events to the consensus driver, the mempool and the status page."""
     async with trio.open_nursery() as nursery:
@@ -245,6 +247,7 @@ async def pump_events(
 
         async for event in node.events:
             if isinstance(event, Delivered):
+                on_heard(event.peer)
                 if event.msg_class == MsgClass.CONSENSUS:
                     on_consensus(event.payload)
                 elif event.msg_class == MsgClass.GOSSIP:
@@ -266,6 +269,7 @@ class Network:
         self.node = node
         self.p2p_transport = transport
         self.linked: set[bytes] = set()
+        self.heard: dict[bytes, float] = {}  # peer -> wall time of its last message
         self.driver: ConsensusDriver | None = None
         self.snapshots: SnapshotServer | None = None
 
@@ -329,6 +333,9 @@ class Network:
             self.driver.metrics.validators_missing.set(len(validators - self.linked))
         log.info("peer %s %s", peer.hex()[:16], "linked" if up else "down")
 
+    def on_heard(self, peer: bytes) -> None:
+        self.heard[peer] = time.time()
+
     def on_consensus(self, data: bytes) -> bool:
         return self.driver is not None and self.driver.deliver_message(data)
 
@@ -387,7 +394,9 @@ async def start_network(
     async def admit(raws: list[bytes]) -> None:
         await service.submit(raws, from_peer=True)
 
-    nursery.start_soon(pump_events, node, network.on_consensus, admit, network.on_peer)
+    nursery.start_soon(
+        pump_events, node, network.on_consensus, admit, network.on_peer, network.on_heard
+    )
     nursery.start_soon(rebroadcast, network, chain)
     return network
 
@@ -436,6 +445,31 @@ def consensus_status(driver: ConsensusDriver, network: Network) -> dict[str, obj
         "delivered": int(r.delivered),
         **common,
     }
+
+
+def validator_links(driver: ConsensusDriver, network: Network) -> list[dict[str, object]]:
+    """Every validator of the current epoch as this node sees it: linked or not, and how
+    long ago it last sent anything (a consensus message, gossip or a status heartbeat)."""
+    me = driver.key.public.raw
+    now = time.time()
+    out: list[dict[str, object]] = []
+    for v in driver.chain.current_epoch.validators:
+        heard = network.heard.get(v.public_key)
+        is_me = v.public_key == me
+        out.append(
+            {
+                "name": v.name,
+                "public_key": v.public_key.hex(),
+                "self": is_me,
+                "linked": is_me or v.public_key in network.linked,
+                "last_heard_ms": 0
+                if is_me
+                else None
+                if heard is None
+                else int((now - heard) * 1000),
+            }
+        )
+    return out
 
 
 def consensus_health(driver: ConsensusDriver, network: Network) -> list[str]:

@@ -22,6 +22,7 @@ from hypercorn.trio import serve
 from genesis.document import load_genesis
 from primitives.keys import PrivateKey
 from scctn_node.api.app import create_app
+from scctn_node.bridge.runner import start_watcher as start_bridge_watcher
 from scctn_node.chain.chain import Chain
 from scctn_node.chain.mempool import MempoolConfig
 from scctn_node.chain.store import ChainStore
@@ -30,7 +31,12 @@ from scctn_node.consensus_driver import ConsensusDriver
 from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore, passphrase_from_env_or_file
 from scctn_node.metrics import NodeMetrics
-from scctn_node.network import consensus_health, consensus_status, start_network
+from scctn_node.network import (
+    consensus_health,
+    consensus_status,
+    start_network,
+    validator_links,
+)
 from scctn_node.service import NodeService
 from scctn_node.statesync import discard_interrupted_install
 from scctn_node.storage.kv import LevelDBStore
@@ -145,9 +151,11 @@ async def run_node(
             service.on_admitted.append(lambda items, from_peer: driver.wake())
             service.consensus_status = lambda: consensus_status(driver, network)
             service.consensus_health = lambda: consensus_health(driver, network)
+            service.validator_links = lambda: validator_links(driver, network)
             await nursery.start(driver.run)
             await nursery.start(_serve, app, hc, shutdown)
             api_url = f"http://{host}:{port}"
+            await start_bridge_watcher(nursery, config, key, service, api_url)
             write_node_info(config, chain.chain_id, api_url)
             log.info(
                 "node started",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from vm.tx import SignedTransaction
 log = logging.getLogger("scctn.node")
 
 SUBSCRIBER_QUEUE = 10_000
+RECENT_COMMITS = 3_600  # per-block (height, wall time, txs, seconds) kept for the explorer
 
 
 @dataclass(slots=True)
@@ -102,6 +104,11 @@ class NodeService:
         self.empty_block_interval = empty_block_interval_ms / 1000
         self.consensus_status: Callable[[], dict[str, Any]] = dict
         self.consensus_health: Callable[[], list[str]] = list
+        # extra sections of /health (the bridge watcher): name -> () -> (reasons, body)
+        self.health_sections: dict[str, Callable[[], tuple[list[str], dict[str, Any]]]] = {}
+        # per validator: name, key, linked, seconds since last heard (set by the node)
+        self.validator_links: Callable[[], list[dict[str, Any]]] = list
+        self.recent_commits: deque[tuple[int, float, int, float]] = deque(maxlen=RECENT_COMMITS)
         self.commit_lock = trio.Lock()
         self.admission = AdmissionLog(chain)
         self.subscribers = Subscribers()
@@ -146,6 +153,8 @@ class NodeService:
         m.txs_committed.labels("ok").inc(ok)
         m.txs_committed.labels("failed").inc(len(committed.receipts) - ok)
         m.commit_latency.observe(seconds)
+        b = committed.block
+        self.recent_commits.append((b.height, self.last_commit_time, len(b.txs), seconds))
         m.mempool_size.set(len(self.chain.mempool))
         if committed.block.txs:
             log.info(
@@ -244,6 +253,11 @@ class NodeService:
         reasons = self.consensus_health()
         if stalled:
             reasons = [f"no block committed for {int(age)} s", *reasons]
+        for name, probe in self.health_sections.items():
+            extra, body[name] = probe()
+            if extra and not stalled:
+                body["status"] = "degraded"  # still serving blocks: 200, with the reasons
+            reasons = [*reasons, *extra]
         if reasons:
             body["reasons"] = reasons
         return (not stalled), body

@@ -1,0 +1,1 @@
+"""The explorer page: static HTML, CSS and JavaScript modules served at /explorer."""
