@@ -5,11 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_NPM := node_modules/.installed-npm
+CHROMIUM  := /usr/bin/chromium
 LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
-.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker contracts
+.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker contracts screenshot
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,10 @@ $(STAMP_NPM): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# Debian's Chromium for the explorer's browser tests (Playwright's own download does not work here).
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
 install: $(STAMP_RUN)
 dev: $(STAMP_DEV)
 
@@ -44,10 +49,14 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(VENV)/bin/mypy $(TYPED_PATHS)
 
-unit: $(STAMP_DEV) $(STAMP_NPM)
+unit: $(STAMP_DEV) $(STAMP_NPM) | $(CHROMIUM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# docs/img/dashboard.png: the explorer of a real 4-validator localnet, in Chromium.
+screenshot: $(STAMP_DEV) | $(CHROMIUM)
+	$(PY) -m tests.browser.screenshot docs/img/dashboard.png
 
 bench: $(STAMP_RUN)
 	$(VENV)/bin/scctn bench all
