@@ -69,6 +69,13 @@ EX_BOOK = b"n"  # n + base + 0 + quote                  -> [bids, asks] price le
 EX_AGREEMENT = b"p"  # p + id(8)                         -> conversion agreement
 EX_USAGE = b"s"  # s + id(8)                             -> [day, converted that day]
 
+# the Ethereum bridge (vm/bridge.py)
+BRIDGE = b"E"  # E + c: config, E + s: status, E + k + validator key(32) -> eth address(20)
+BRIDGE_VALSET = b"v"  # v + nonce(8)                      -> valset record
+BRIDGE_OUTBOX = b"w"  # w + kind(1) + id(8)               -> outbox message to sign
+BRIDGE_SIGNATURE = b"x"  # x + kind(1) + id(8) + eth address(20) -> signature(65)
+BRIDGE_DEPOSIT = b"z"  # z + nonce(8) + 0 + key(32) / 1 / 2 + digest(32): attestations, minted
+
 SEP = b"\x00"
 
 

@@ -109,6 +109,9 @@ def _apply(state: StateView, members: list[Member], action: str, name: str, key:
         members = [m for m in members if m.public_key != key]
     put_validators(state, members)
     state.put(PENDING, codec.encode([0]))  # the chain fills in the switch height
+    from vm import bridge  # the bridge's valset follows the validator set
+
+    bridge.validators_changed(state)
 
 
 def apply_change(state: StateView, action: str, name: str, key: bytes) -> None:

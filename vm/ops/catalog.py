@@ -12,6 +12,7 @@ from vm import codes
 from vm.errors import InvalidTransaction
 from vm.ops import (
     asset,
+    bridge,
     card,
     contract,
     coupon,
@@ -42,6 +43,7 @@ _MODULES: tuple[Any, ...] = (
     exchange,
     payments,
     mall,
+    bridge,
 )
 
 OP_CLASSES: dict[OpCode, Any] = {}

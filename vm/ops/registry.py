@@ -93,6 +93,16 @@ class OpCode(IntEnum):
     MALL_BID = 88
     MALL_SETTLE = 89
     MALL_CANCEL = 90
+    # the Ethereum bridge (vm/ops/bridge.py)
+    BRIDGE_REGISTER_KEY = 140
+    BRIDGE_ATTEST = 141
+    BRIDGE_WITHDRAW = 142
+    BRIDGE_SIGN = 143
+    BRIDGE_RENEW = 144
+    BRIDGE_CONFIGURE = 145
+    BRIDGE_PAUSE = 146
+    BRIDGE_RESUME = 147
+    BRIDGE_VAULT_CHANGE = 148
 
 
 class Operation(Protocol):
@@ -176,6 +186,15 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.MALL_BID: "mall.bid",
     OpCode.MALL_SETTLE: "mall.settle",
     OpCode.MALL_CANCEL: "mall.cancel",
+    OpCode.BRIDGE_REGISTER_KEY: "bridge.register_key",
+    OpCode.BRIDGE_ATTEST: "bridge.attest",
+    OpCode.BRIDGE_WITHDRAW: "bridge.withdraw",
+    OpCode.BRIDGE_SIGN: "bridge.sign",
+    OpCode.BRIDGE_RENEW: "bridge.renew",
+    OpCode.BRIDGE_CONFIGURE: "bridge.configure",
+    OpCode.BRIDGE_PAUSE: "bridge.pause",
+    OpCode.BRIDGE_RESUME: "bridge.resume",
+    OpCode.BRIDGE_VAULT_CHANGE: "bridge.vault_change",
 }
 CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
@@ -253,4 +272,15 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.MALL_BID: (3_000, 0),
     OpCode.MALL_SETTLE: (3_000, 0),
     OpCode.MALL_CANCEL: (1_000, 0),
+    # bridge: register and sign recover a secp256k1 signature; an attestation that
+    # completes a quorum mints (and may mint the waiting nonces after it)
+    OpCode.BRIDGE_REGISTER_KEY: (10_000, 0),
+    OpCode.BRIDGE_ATTEST: (5_000, 0),
+    OpCode.BRIDGE_WITHDRAW: (3_000, 0),
+    OpCode.BRIDGE_SIGN: (8_000, 0),
+    OpCode.BRIDGE_RENEW: (2_000, 0),
+    OpCode.BRIDGE_CONFIGURE: (5_000, 0),
+    OpCode.BRIDGE_PAUSE: (1_000, 0),
+    OpCode.BRIDGE_RESUME: (5_000, 0),
+    OpCode.BRIDGE_VAULT_CHANGE: (2_000, 0),
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vm import validators
+from vm import bridge, validators
 from vm.context import ExecContext
 from vm.ops.fields import NAME, Bytes, OpBase, Str, arg
 from vm.ops.registry import OpCode
@@ -20,11 +20,13 @@ class ValidatorVote(OpBase):
     public_key: bytes = arg(Bytes(32), "its Ed25519 public key (hex)")
 
     def execute(self, ctx: ExecContext) -> None:
+        valsets = bridge.get_status(ctx.state).valset_nonce
         applied, votes, needed = validators.vote(
             ctx.state, ctx.sender, self.action, self.name, self.public_key
         )
         kind = "validator.changed" if applied else "validator.voted"
         ctx.emit(kind, self.action, self.name, self.public_key, votes, needed)
+        bridge.emit_valsets_since(ctx, valsets)
 
 
 OPS = (ValidatorVote,)
