@@ -26,7 +26,7 @@ T6 = 10**6
 DAY = 86_400
 PARAMS18 = VaultParams(
     chain_decimals=8,
-    guardian=b"",  # filled with the guardian's address
+    guardian=b"",  # World.params18 has the guardian's address
     per_tx_cap=1_000 * T18,
     daily_limit=1_500 * T18,
     large_amount=600 * T18,
@@ -70,6 +70,7 @@ class World:
     vault6: bytes
     fee_token: bytes  # 1% burned per transfer
     fee_vault: bytes
+    params18: VaultParams  # vault18's and fee_vault's parameters
 
     def bind(self, rpc: EthRpc) -> Bound:
         return Bound(
@@ -160,4 +161,5 @@ async def deploy_world(anvil: Anvil, rpc: EthRpc) -> World:
         vault6.address,
         fee_token.address,
         fee_vault.address,
+        params,
     )
