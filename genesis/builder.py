@@ -18,6 +18,7 @@ from pathlib import Path
 from genesis.document import (
     GenesisAsset,
     GenesisBalance,
+    GenesisBridge,
     GenesisDoc,
     GenesisError,
     GenesisMember,
@@ -71,6 +72,12 @@ def add_member(doc: GenesisDoc, member: GenesisMember) -> GenesisDoc:
     if any(m.address == member.address for m in doc.members):
         raise GenesisError("genesis.members: this address is already a member")
     return _checked(replace(doc, members=(*doc.members, member)))
+
+
+def set_bridge(doc: GenesisDoc, bridge: GenesisBridge | None) -> GenesisDoc:
+    """Set (or, with None, remove) the Ethereum bridge section; its keys must belong to
+    validators already listed."""
+    return _checked(replace(doc, bridge=bridge))
 
 
 def finalize(doc: GenesisDoc) -> GenesisDoc:

@@ -69,6 +69,61 @@ class GenesisBalance:
 
 
 @dataclass(frozen=True, slots=True)
+class GenesisBridgeKey:
+    """A founding validator's bridge key: its secp256k1 address and the binding proof
+    (its recoverable signature of primitives.eth.key_binding_digest)."""
+
+    public_key: bytes  # the validator's Ed25519 key
+    eth_address: bytes
+    proof: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisBridge:
+    """The Ethereum bridge at genesis (vm/bridge.py); the vault may be empty (not yet
+    deployed: governance sets it with bridge.configure)."""
+
+    eth_chain_id: int
+    vault: bytes = b""
+    token_decimals: int = 18
+    wrapped_decimals: int = 8
+    withdraw_ttl: int = 86_400
+    symbol: str = "SCCTN"
+    validators: tuple[GenesisBridgeKey, ...] = ()
+
+    def to_wire(self) -> list[object]:
+        return [
+            self.eth_chain_id,
+            self.vault,
+            self.token_decimals,
+            self.wrapped_decimals,
+            self.withdraw_ttl,
+            self.symbol,
+            [[k.public_key, k.eth_address, k.proof] for k in self.validators],
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        from primitives import eth
+
+        return {
+            "eth_chain_id": self.eth_chain_id,
+            "vault": eth.to_checksum(self.vault) if self.vault else "",
+            "token_decimals": self.token_decimals,
+            "wrapped_decimals": self.wrapped_decimals,
+            "withdraw_ttl": self.withdraw_ttl,
+            "symbol": self.symbol,
+            "validators": [
+                {
+                    "public_key": k.public_key.hex(),
+                    "eth_address": eth.to_checksum(k.eth_address),
+                    "proof": "0x" + k.proof.hex(),
+                }
+                for k in self.validators
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ChainParams:
     """Chain parameters at genesis (governance changes them later; vm/params.py)."""
 
@@ -109,9 +164,12 @@ class GenesisDoc:
     balances: tuple[GenesisBalance, ...] = ()
     params: ChainParams = field(default_factory=ChainParams)
     members: tuple[GenesisMember, ...] = ()
+    bridge: GenesisBridge | None = None
 
     def to_wire(self) -> list[object]:
         p = self.params
+        # the bridge is appended only when present: documents without one keep their hash
+        tail: list[object] = [] if self.bridge is None else [self.bridge.to_wire()]
         return [
             self.chain_id,
             self.genesis_time_ms,
@@ -134,12 +192,19 @@ class GenesisDoc:
             [[b.address, b.symbol, b.amount] for b in self.balances],
             p.to_wire(),
             [[m.address, m.name, list(m.roles)] for m in self.members],
+            *tail,
         ]
 
     def hash(self) -> Digest:
         return digest(Tags.GENESIS, codec.encode(self.to_wire()))
 
     def to_json(self) -> dict[str, Any]:
+        out = self._to_json()
+        if self.bridge is not None:
+            out["bridge"] = self.bridge.to_json()
+        return out
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "chain_id": self.chain_id,
             "genesis_time_ms": self.genesis_time_ms,
@@ -190,7 +255,18 @@ _TOP_FIELDS = (
     "balances",
     "params",
     "members",
+    "bridge",
 )
+_BRIDGE_FIELDS = (
+    "eth_chain_id",
+    "vault",
+    "token_decimals",
+    "wrapped_decimals",
+    "withdraw_ttl",
+    "symbol",
+    "validators",
+)
+_BRIDGE_KEY_FIELDS = ("public_key", "eth_address", "proof")
 _VALIDATOR_FIELDS = ("name", "public_key", "power")
 _ASSET_REQUIRED = ("symbol", "name", "decimals", "cap", "issuer")
 _ASSET_FIELDS = (
@@ -338,6 +414,53 @@ def _balance(b: Any, where: str) -> GenesisBalance:
     )
 
 
+def _eth_address(text: Any, where: str, *, optional: bool = False) -> bytes:
+    from primitives import eth
+
+    if optional and text == "":
+        return b""
+    try:
+        return eth.parse_eth_address(text)
+    except eth.InvalidEthAddress as exc:
+        raise GenesisError(f"{where}: {exc.message}") from exc
+
+
+def _bridge_key(k: Any, where: str) -> GenesisBridgeKey:
+    k = _object(k, _BRIDGE_KEY_FIELDS, where)
+    proof_text = _get(k, "proof", str, where)
+    try:
+        proof = bytes.fromhex(proof_text[2:] if proof_text.startswith("0x") else proof_text)
+    except ValueError as exc:
+        raise GenesisError(f"{where}.proof: not hex") from exc
+    return GenesisBridgeKey(
+        public_key=_hex_key(_get(k, "public_key", str, where), f"{where}.public_key"),
+        eth_address=_eth_address(_get(k, "eth_address", str, where), f"{where}.eth_address"),
+        proof=proof,
+    )
+
+
+def parse_bridge_section(b: Any) -> GenesisBridge:
+    where = "genesis.bridge"
+    b = _object(b, _BRIDGE_FIELDS, where)
+    d = GenesisBridge(0)
+    return GenesisBridge(
+        eth_chain_id=_get(b, "eth_chain_id", int, where),
+        vault=_eth_address(b.get("vault", ""), f"{where}.vault", optional=True),
+        token_decimals=_get(b, "token_decimals", int, where)
+        if "token_decimals" in b
+        else d.token_decimals,
+        wrapped_decimals=_get(b, "wrapped_decimals", int, where)
+        if "wrapped_decimals" in b
+        else d.wrapped_decimals,
+        withdraw_ttl=_get(b, "withdraw_ttl", int, where) if "withdraw_ttl" in b else d.withdraw_ttl,
+        symbol=_get(b, "symbol", str, where) if "symbol" in b else d.symbol,
+        validators=tuple(
+            _bridge_key(k, f"{where}.validators[{i}]")
+            for i, k in enumerate(_list(b, "validators", where, required=False))
+        ),
+    )
+
+
 def parse_genesis(data: Mapping[str, Any], *, draft: bool = False) -> GenesisDoc:
     """Decode and validate a genesis JSON object; `draft=True` allows zero validators
     (a document still being assembled by `scctn genesis`), nothing else."""
@@ -368,6 +491,7 @@ def parse_genesis(data: Mapping[str, Any], *, draft: bool = False) -> GenesisDoc
         balances=balances,
         params=params,
         members=members,
+        bridge=parse_bridge_section(data["bridge"]) if "bridge" in data else None,
     )
     validate(doc, draft=draft)
     return doc
@@ -383,6 +507,7 @@ def validate(doc: GenesisDoc, *, draft: bool = False) -> None:
     _validate_validators(doc.validators, draft=draft)
     _validate_assets(doc.assets)
     _validate_balances(doc)
+    _validate_bridge(doc)
     if not draft:  # the state it starts from must be buildable (holder rules included)
         from genesis.state import genesis_state
 
@@ -395,6 +520,60 @@ def validate(doc: GenesisDoc, *, draft: bool = False) -> None:
     if fee and fee not in {a.symbol for a in doc.assets}:
         raise GenesisError(f"genesis.params.fee_symbol: unknown point type {fee!r}")
     _validate_members(doc.members)
+
+
+def _validate_bridge(doc: GenesisDoc) -> None:
+    """The bridge section: values in range, each key bound to a genesis validator by a
+    proof that recovers its address, no address twice, no point type of its symbol."""
+    b = doc.bridge
+    if b is None:
+        return
+    from primitives import eth
+    from vm import bridge
+    from vm.errors import ExecutionFailure
+
+    where = "genesis.bridge"
+    try:
+        bridge.check_config(
+            bridge.Config(
+                b.eth_chain_id,
+                b.vault,
+                b.token_decimals,
+                b.wrapped_decimals,
+                b.withdraw_ttl,
+                b.symbol,
+            )
+        )
+    except ExecutionFailure as exc:
+        raise GenesisError(f"{where}: {exc.message}") from exc
+    if any(a.symbol == b.symbol for a in doc.assets):
+        raise GenesisError(
+            f"{where}.symbol: {b.symbol} is also listed in genesis.assets "
+            "(the bridge creates its own point type)"
+        )
+    keys = {v.public_key for v in doc.validators}
+    seen_keys: set[bytes] = set()
+    seen_addresses: set[bytes] = set()
+    for i, k in enumerate(b.validators):
+        at = f"{where}.validators[{i}]"
+        if k.public_key not in keys:
+            raise GenesisError(f"{at}.public_key: not a validator of genesis.validators")
+        if k.public_key in seen_keys:
+            raise GenesisError(f"{at}.public_key: a validator is listed twice")
+        if k.eth_address == eth.ZERO_ADDRESS or k.eth_address in seen_addresses:
+            raise GenesisError(f"{at}.eth_address: zero, or listed twice")
+        seen_keys.add(k.public_key)
+        seen_addresses.add(k.eth_address)
+        digest = eth.key_binding_digest(doc.chain_id, k.public_key, k.eth_address)
+        try:
+            signer = eth.recover(digest, k.proof)
+        except eth.InvalidSignature as exc:
+            raise GenesisError(f"{at}.proof: {exc.message}") from exc
+        if signer != k.eth_address:
+            raise GenesisError(
+                f"{at}.proof: not signed by {eth.to_checksum(k.eth_address)} for this "
+                f"validator on chain {doc.chain_id!r}"
+            )
 
 
 def _validate_validators(validators: tuple[GenesisValidator, ...], *, draft: bool) -> None:

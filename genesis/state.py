@@ -4,7 +4,7 @@ and the validator set, as state writes."""
 from __future__ import annotations
 
 from genesis.document import GenesisDoc, GenesisError
-from vm import governance, ledger, params, validators
+from vm import bridge, governance, ledger, params, validators
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
 from vm.state import EmptyState, StateView
@@ -61,4 +61,29 @@ def genesis_state(doc: GenesisDoc) -> list[tuple[bytes, bytes | None]]:
     validators.put_validators(
         state, [validators.Member(v.name, v.public_key) for v in doc.validators]
     )
+    if doc.bridge is not None:
+        _bridge_state(doc, ctx)
     return state.changes()
+
+
+def _bridge_state(doc: GenesisDoc, ctx: ExecContext) -> None:
+    """The bridge's configuration, point type, key bindings and valset 1."""
+    b = doc.bridge
+    assert b is not None
+    try:
+        bridge.configure(
+            ctx,
+            bridge.Config(
+                b.eth_chain_id,
+                b.vault,
+                b.token_decimals,
+                b.wrapped_decimals,
+                b.withdraw_ttl,
+                b.symbol,
+            ),
+        )
+        for k in b.validators:
+            bridge.bind(ctx.state, doc.chain_id, k.public_key, k.eth_address, k.proof)
+        bridge.record_valset(ctx.state)
+    except ExecutionFailure as exc:
+        raise GenesisError(f"genesis.bridge: {exc.message}") from exc

@@ -20,6 +20,7 @@ from genesis.document import (
     GenesisDoc,
     GenesisMember,
     load_genesis,
+    parse_bridge_section,
 )
 from primitives.keys import parse_address
 from scctn_node.cli.common import emit, fail, handle_errors
@@ -170,6 +171,54 @@ def genesis_add_balance(file: Path, address: str, symbol: str, amount: int) -> N
     doc = builder.add_balance(builder.load_draft(file), balance)
     doc.save(file)
     click.echo(f"added {amount} {symbol} for {address} to {file}")
+
+
+@genesis_group.command("set-bridge")
+@file_arg
+@click.option("--eth-chain-id", type=int, required=True, help="the Ethereum chain id")
+@click.option("--vault", default="", help="0x... vault address (empty: not deployed yet)")
+@click.option("--token-decimals", type=int, default=18, show_default=True)
+@click.option("--wrapped-decimals", type=int, default=8, show_default=True)
+@click.option("--withdraw-ttl", type=int, default=86_400, show_default=True, help="seconds")
+@click.option("--symbol", default="SCCTN", show_default=True)
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    help="a validator's bridge key: PUBLIC_KEY:0xETH_ADDRESS:0xPROOF (repeat for each)",
+)
+@handle_errors
+def genesis_set_bridge(
+    file: Path,
+    eth_chain_id: int,
+    vault: str,
+    token_decimals: int,
+    wrapped_decimals: int,
+    withdraw_ttl: int,
+    symbol: str,
+    keys: tuple[str, ...],
+) -> None:
+    """Set the Ethereum bridge section of the genesis FILE (validators first)."""
+    rows = []
+    for text in keys:
+        parts = text.split(":")
+        if len(parts) != 3:
+            fail("invalid_genesis", f"--key {text!r}: expected PUBLIC_KEY:ETH_ADDRESS:PROOF", 1)
+        rows.append({"public_key": parts[0], "eth_address": parts[1], "proof": parts[2]})
+    section = parse_bridge_section(
+        {
+            "eth_chain_id": eth_chain_id,
+            "vault": vault,
+            "token_decimals": token_decimals,
+            "wrapped_decimals": wrapped_decimals,
+            "withdraw_ttl": withdraw_ttl,
+            "symbol": symbol,
+            "validators": rows,
+        }
+    )
+    doc = builder.set_bridge(builder.load_draft(file), section)
+    doc.save(file)
+    click.echo(f"set the bridge of {file} ({plural(len(section.validators), 'bridge key')})")
 
 
 @genesis_group.command("validate")
