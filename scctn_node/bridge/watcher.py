@@ -422,13 +422,13 @@ class BridgeWatcher:
         if self._token is None:
             raw = await self.eth_source.call(vault, _selector("token()"))
             self._token = eth.to_checksum(raw[12:32])
-        minted_before = int(info.get("minted", 0))
+        minted_before = outstanding(info)
         raw = await self.eth_source.call(
             self._token, _selector("balanceOf(address)") + bytes(12) + _addr(vault)
         )
         locked = int.from_bytes(raw[:32], "big")
         after = await self.chain.bridge()
-        reading = invariant_reading(locked, self._scale, minted_before, int(after.get("minted", 0)))
+        reading = invariant_reading(locked, self._scale, minted_before, outstanding(after))
         self.state.invariant = reading
         self.metrics.locked.set(reading.locked_chain_units)
         self.metrics.minted.set(reading.minted_chain_units)
@@ -479,6 +479,13 @@ class WatcherError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def outstanding(info: dict[str, Any]) -> int:
+    """Wrapped SCCTN outstanding on chain (chain units): minted less withdrawn."""
+    if "outstanding" in info:
+        return int(info["outstanding"])
+    return int(info.get("minted", 0)) - int(info.get("withdrawn", 0))
 
 
 def _uint(value: Any) -> int:
