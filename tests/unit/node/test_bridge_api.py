@@ -178,3 +178,23 @@ def test_unconfigured() -> None:
     assert body["configured"] is False and body["config"] is None
     assert get_json(c, "/v1/bridge/valsets/latest", 404)["code"] == "bridge_valset_not_found"
     assert get_json(c, "/v1/bridge/outbox") == []
+
+
+def test_query_commands_and_their_text() -> None:
+    import click
+
+    from scctn_node.cli.main import cli
+    from scctn_node.cli.queries import bridge as bridge_cli
+
+    query = cli.commands["query"]
+    assert isinstance(query, click.Group)
+    group = query.commands["bridge"]
+    assert isinstance(group, click.Group)
+    assert sorted(group.commands) == ["deposit", "outbox", "status", "valset", "withdrawal"]
+    c = _client()
+    status = get_json(c, "/v1/bridge")
+    assert "bridge running" in bridge_cli._status_text(status)
+    assert "minted 1000000000" in bridge_cli._deposit_text(get_json(c, "/v1/bridge/deposits/1"))
+    text = bridge_cli._item_text(get_json(c, "/v1/bridge/withdrawals/1"))
+    assert text.startswith("withdrawal 1: id=1") and "3 signatures, quorum" in text
+    assert "power 1" in bridge_cli._valset_text(get_json(c, "/v1/bridge/valsets/latest"))
