@@ -35,6 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from genesis import builder
 from genesis.document import (
@@ -46,6 +47,9 @@ from genesis.document import (
 )
 from primitives.keys import parse_address
 from scctn_node.config import CONFIG_FILE, Config, default_config
+
+if TYPE_CHECKING:
+    from scctn_node.bridge.localnet import BridgeSetup
 from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore
 
@@ -140,6 +144,7 @@ def init_home(
     p2p_host: str = "127.0.0.1",
     p2p_port: int = 26656,
     peers: Sequence[str] = (),
+    bridge: dict[str, object] | None = None,
 ) -> Config:
     """Create config, keys and genesis in `home`.
 
@@ -155,6 +160,7 @@ def init_home(
         api={"host": api_host, "port": api_port},
         p2p={"host": p2p_host, "port": p2p_port, "peers": list(peers)},
         chain={"empty_block_interval_ms": empty_block_interval_ms},
+        bridge=bridge or {},
     )
     keys = Keystore(config.keys_dir)
     if (config.keys_dir / f"{config.node.validator_key}.json").exists():
@@ -252,11 +258,13 @@ def create_network(
     api_port: int = DEFAULT_API_PORT,
     p2p_port: int = DEFAULT_P2P_PORT,
     compose: bool = False,
+    bridge: BridgeSetup | None = None,
 ) -> Localnet:
     """Write a localnet of `validators` nodes under `home` (see the module docstring).
 
     With `compose=True` the API URLs in the manifest are the host ports docker-compose.yml
-    publishes (api_port + i on 127.0.0.1).
+    publishes (api_port + i on 127.0.0.1). With `bridge`, every validator gets a bridge
+    key and the vault is deployed on `bridge.eth_rpc` first (scctn_node/bridge/localnet.py).
     """
     if compose:
         api_port = DEFAULT_API_PORT  # the host ports docker-compose.yml publishes
@@ -281,6 +289,18 @@ def create_network(
         doc = builder.add_asset(doc, asset)
     for balance in balances:
         doc = builder.add_balance(doc, balance)
+    bridge_section: dict[str, object] | None = None
+    if bridge is not None:
+        from scctn_node.bridge.localnet import bridge_keys, deploy_for_localnet
+
+        keys = bridge_keys(
+            [home / name for name in names],
+            doc.chain_id,
+            [bytes.fromhex(k.public_key) for k in public_keys],
+            LOCALNET_PASSPHRASE,
+        )
+        genesis_bridge, bridge_section = deploy_for_localnet(home, bridge, doc.chain_id, keys)
+        doc = builder.set_bridge(doc, genesis_bridge)
     doc = builder.finalize(doc)
     doc.save(home / "genesis.json")
     nodes = []
@@ -308,6 +328,7 @@ def create_network(
             fast_kdf=True,
             genesis=doc,
             empty_block_interval_ms=LOCALNET_EMPTY_BLOCK_MS,
+            bridge=bridge_section,
         )
         reach = f"http://127.0.0.1:{api_port + i}" if compose else f"http://{api_host}:{api_p}"
         nodes.append(

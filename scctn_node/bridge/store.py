@@ -8,6 +8,8 @@ Keys (all values JSON):
   Ethereum nonce, the signed raw transaction of the latest attempt.
 - `d` + kind(1) + id(8): done (the effect is on the vault at the confirmation depth).
 - `c` + kind(1): the lowest id of that kind not yet done (the outbox cursor).
+- `w` + kind(1) + id(8): an item waiting for a time: a queued large withdrawal to
+  `release`, a scheduled vault change to `applyChange`.
 
 A pending record is written (synced) *before* its transaction is broadcast, so after a
 kill -9 the relayer knows every transaction it may have sent and checks them before
@@ -50,12 +52,16 @@ class Pending:
     kind: int
     id: int
     eth_nonce: int
-    gas_price: int
+    gas_price: int  # max fee per gas (legacy: the gas price)
     raw_tx: str  # 0x hex of the latest signed transaction
     tx_hashes: list[str] = field(default_factory=list)  # every attempt, oldest first
     sent_at: float = 0.0  # unix time of the latest broadcast or bump
     mined_block: int | None = None
     attempts: int = 1
+    to: str = ""  # what was sent, so a gas bump can sign the same call again
+    data: str = ""
+    gas: int = 0
+    priority_fee: int | None = None
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode()
@@ -132,6 +138,25 @@ class RelayerStore:
     def done_info(self, kind: int, item_id: int) -> dict[str, Any] | None:
         raw = self.kv.get(_item_key(b"d", kind, item_id))
         return None if raw is None else dict(json.loads(raw))
+
+    # --- waiting for a time (queued withdrawals to release, changes to apply) ---
+
+    def add_waiting(self, kind: int, item_id: int, info: dict[str, Any]) -> None:
+        batch = self.kv.batch()
+        batch.put(_item_key(b"w", kind, item_id), json.dumps(info, sort_keys=True).encode())
+        self.kv.write(batch, sync=True)
+
+    def waiting(self, kind: int) -> list[tuple[int, dict[str, Any]]]:
+        prefix = b"w" + bytes((kind,))
+        return [
+            (int.from_bytes(k[len(prefix) :], "big"), dict(json.loads(v)))
+            for k, v in self.kv.iterate(prefix)
+        ]
+
+    def drop_waiting(self, kind: int, item_id: int) -> None:
+        batch = self.kv.batch()
+        batch.delete(_item_key(b"w", kind, item_id))
+        self.kv.write(batch, sync=True)
 
     def cursor(self, kind: int) -> int:
         raw = self.kv.get(b"c" + bytes((kind,)))

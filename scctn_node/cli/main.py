@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scctn_node.cli.bench import bench
+from scctn_node.cli.bridge import bridge_group
 from scctn_node.cli.contract import contract_group
 from scctn_node.cli.genesis_cmds import genesis_group
 from scctn_node.cli.keys import keys_group
@@ -31,6 +32,7 @@ for command in (
     status,
     bench,
     contract_group,
+    bridge_group,
 ):
     cli.add_command(command)
 
