@@ -330,7 +330,4 @@ class EthRpc:
     async def reorg(self, depth: int, txs: Sequence[tuple[bytes, int]] = ()) -> None:
         """anvil_reorg: replaces the last `depth` blocks; `txs` are (signed raw tx, index
         of the new block to put it in) pairs."""
-        await self.request(
-            "anvil_reorg",
-            [{"depth": depth, "txBlockPairs": [[hex_bytes(tx), i] for tx, i in txs]}],
-        )
+        await self.request("anvil_reorg", [depth, [[hex_bytes(tx), i] for tx, i in txs]])
