@@ -53,11 +53,13 @@ __all__ = [
     "Vault",
     "VaultError",
     "VaultParams",
+    "change_arg",
     "decode_revert",
     "deploy",
     "has_quorum",
     "load_artifact",
     "pick_signatures",
+    "sig_arg",
     "send_transaction",
     "sign_digest",
     "sign_message",
@@ -65,7 +67,9 @@ __all__ = [
     "suggest_fees",
     "typed_data",
     "typed_digest",
+    "valset_arg",
     "wait_for_receipt",
+    "withdrawal_arg",
 ]
 
 Message = Withdrawal | Valset | VaultChange
