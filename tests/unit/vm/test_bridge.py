@@ -3,9 +3,13 @@ deposits minted exactly once and in order, halts on disagreement, governance, th
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from primitives import codec, eth
+from primitives.errors import DecodeError
+from primitives.keys import parse_address
 from tests.unit.vm.bridge_helpers import (
     ALICE,
     BOB,
@@ -22,14 +26,20 @@ from tests.unit.vm.bridge_helpers import (
     proof,
 )
 from vm import bridge, codes, ledger, validators
+from vm.errors import InvalidTransaction
 from vm.ops.bridge import (
     BridgeConfigure,
     BridgePause,
     BridgeRegisterKey,
+    BridgeRenew,
     BridgeResume,
+    BridgeSign,
+    BridgeVaultChange,
     BridgeWithdraw,
 )
-from vm.ops.governance import ValidatorSet
+from vm.ops.catalog import decode_operation, operation_from_json
+from vm.ops.governance import GovPropose, GovVote, ValidatorSet
+from vm.ops.registry import Operation
 
 E18 = 10**18
 SCALE = 10**10  # 18 token decimals, 8 wrapped
@@ -325,3 +335,58 @@ def test_validators_module_hook_records_on_vote() -> None:
 def test_key_binding_digest_names_the_chain() -> None:
     d = eth.key_binding_digest(CHAIN, V[0].public.raw, eth_address(0))
     assert eth.recover(d, proof(V[0], EK[0])) == eth_address(0)
+
+
+def test_configure_through_a_governance_proposal() -> None:
+    b = make_bridge(vault=b"")
+    op = BridgeConfigure(ETH_CHAIN, VAULT, 18, 8, 7_200)
+    b.ok(V[0], GovPropose(op, "set the vault", 100))
+    for voter in (V[1], V[2], V[3]):
+        b.ok(voter, GovVote(1, True))
+    assert bridge.get_config(b.state).vault == b""  # type: ignore[union-attr]
+    r = b.ok(ALICE, GovVote(1, True))  # 5 of 6 members: passed, the action runs
+    assert "bridge.configured" in [e.kind for e in r.events]
+    config = bridge.get_config(b.state)
+    assert config is not None and config.vault == VAULT and config.withdraw_ttl == 7_200
+
+
+def _ops() -> list[Operation]:
+    return [
+        BridgeRegisterKey(eth_address(0), proof(V[0], EK[0])),
+        deposit_op(3, 10**30, ALICE.address() + b"user-1"),
+        BridgeWithdraw(eth_address(1), 5),
+        BridgeSign(2, 9, b"\x01" * 65),
+        BridgeRenew(4),
+        BridgeConfigure(ETH_CHAIN, b"", 18, 8, TTL),
+        BridgePause(),
+        BridgeResume(),
+        BridgeVaultChange(b"\x00" * 31 + b"\x05", b"\x01" * 32, bytes(32), 9, VAULT, True),
+    ]
+
+
+def test_ops_round_trip_wire_and_json() -> None:
+    for op in _ops():
+        assert decode_operation(op.to_wire()) == op
+        assert operation_from_json(op.to_json(), parse_address) == op
+
+
+def test_ops_decode_strictly() -> None:
+    rng = random.Random(3)
+    junk: list[object] = [None, -1, 2**64, "x", b"", b"\x00" * 33, [], True]
+    for op in _ops():
+        wire = op.to_wire()
+        for i in range(1, len(wire)):
+            for value in junk:
+                bad = list(wire)
+                bad[i] = value
+                try:
+                    decode_operation(bad)
+                except (DecodeError, InvalidTransaction):
+                    continue
+                assert decode_operation(bad).to_wire() == bad  # accepted: a valid value
+        with pytest.raises(DecodeError):
+            decode_operation([*wire, 0])
+        for _ in range(20):
+            raw = rng.randbytes(rng.randint(0, 40))
+            with pytest.raises((DecodeError, InvalidTransaction)):
+                decode_operation([int(op.CODE), raw])
