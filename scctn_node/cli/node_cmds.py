@@ -147,6 +147,7 @@ def banner(net: Localnet, nodes: list[tuple[str, int]]) -> str:
             f"  {node.moniker:<12} API {url}   p2p {node.p2p}   home {where}   height {height}"
         )
     lines += [
+        f"  explorer   {api}/explorer   (every node serves it)",
         f"  OpenAPI    {api}/docs, {api}/openapi.json",
         f"  metrics    {api}/metrics    health: {api}/health",
         f"  WebSocket  {api.replace('http', 'ws', 1)}/v1/ws",

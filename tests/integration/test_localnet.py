@@ -188,6 +188,9 @@ def test_launch_one_validator_stop_resume_and_die(tmp_path: Path) -> None:
         first.wait_for_banner()
         url = f"http://127.0.0.1:{api}"
         assert f"validator-0  API {url}" in first.stdout and "alice  scc1" in first.stdout
+        assert f"explorer   {url}/explorer " in first.stdout
+        with urllib.request.urlopen(url + "/explorer/", timeout=10) as page:
+            assert b"SCCTN explorer" in page.read()
         info = json.loads((home / "node.json").read_text())
         assert info["api"] == url and info["pid"] == first.proc.pid
         child = json.loads((home / "node0" / "node.json").read_text())["pid"]
