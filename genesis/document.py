@@ -529,13 +529,13 @@ def _validate_bridge(doc: GenesisDoc) -> None:
     if b is None:
         return
     from primitives import eth
-    from vm import bridge
+    from vm import bridge, bridge_state
     from vm.errors import ExecutionFailure
 
     where = "genesis.bridge"
     try:
         bridge.check_config(
-            bridge.Config(
+            bridge_state.Config(
                 b.eth_chain_id,
                 b.vault,
                 b.token_decimals,

@@ -4,7 +4,7 @@ and the validator set, as state writes."""
 from __future__ import annotations
 
 from genesis.document import GenesisDoc, GenesisError
-from vm import bridge, governance, ledger, params, validators
+from vm import bridge, bridge_state, governance, ledger, params, validators
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
 from vm.state import EmptyState, StateView
@@ -73,7 +73,7 @@ def _bridge_state(doc: GenesisDoc, ctx: ExecContext) -> None:
     try:
         bridge.configure(
             ctx,
-            bridge.Config(
+            bridge_state.Config(
                 b.eth_chain_id,
                 b.vault,
                 b.token_decimals,

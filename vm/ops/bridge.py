@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from primitives import eth
 from primitives.errors import DecodeError
-from vm import bridge, governance
+from vm import bridge, bridge_state, governance
 from vm.context import ExecContext
 from vm.ops.fields import ACCOUNT, AMOUNT, BOOL, U64, Bytes, Int, OpBase, Resolver, arg
 from vm.ops.registry import OpCode
@@ -108,8 +108,12 @@ class BridgeAttest(OpBase):
     def execute(self, ctx: ExecContext) -> None:
         bridge.attest(
             ctx,
-            bridge.Deposit(
-                self.nonce, self.eth_tx, self.log_index, bridge.u256(self.amount), self.recipient
+            bridge_state.Deposit(
+                self.nonce,
+                self.eth_tx,
+                self.log_index,
+                bridge_state.u256(self.amount),
+                self.recipient,
             ),
         )
 
@@ -157,17 +161,17 @@ class BridgeConfigure(OpBase):
     CODE: ClassVar[OpCode] = OpCode.BRIDGE_CONFIGURE
     eth_chain_id: int = arg(Int(1), "the Ethereum chain id")
     vault: bytes = arg(EthAddress(optional=True), "the vault's address, or empty")
-    token_decimals: int = arg(Int(0, bridge.MAX_TOKEN_DECIMALS), "the ERC-20's decimals")
+    token_decimals: int = arg(Int(0, bridge_state.MAX_TOKEN_DECIMALS), "the ERC-20's decimals")
     wrapped_decimals: int = arg(Int(0, 18), "decimals of the wrapped point type")
     withdraw_ttl: int = arg(U64, "seconds a withdrawal stays valid")
 
     def execute(self, ctx: ExecContext) -> None:
         governance.require_governance(ctx)
-        config = bridge.get_config(ctx.state)
-        symbol = config.symbol if config else bridge.DEFAULT_SYMBOL
+        config = bridge_state.get_config(ctx.state)
+        symbol = config.symbol if config else bridge_state.DEFAULT_SYMBOL
         bridge.configure(
             ctx,
-            bridge.Config(
+            bridge_state.Config(
                 self.eth_chain_id,
                 self.vault,
                 self.token_decimals,
@@ -218,9 +222,9 @@ class BridgeVaultChange(OpBase):
             ctx,
             eth.VaultChange(
                 0,
-                bridge.u256(self.per_tx_cap),
-                bridge.u256(self.daily_limit),
-                bridge.u256(self.large_amount),
+                bridge_state.u256(self.per_tx_cap),
+                bridge_state.u256(self.daily_limit),
+                bridge_state.u256(self.large_amount),
                 self.large_delay,
                 self.guardian,
                 self.unpause,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vm import bridge, codes, governance, ledger, validators
+from vm import bridge, bridge_state, codes, governance, ledger, validators
 from vm.context import ExecContext
 from vm.errors import ExecutionFailure
 from vm.ops.fields import (
@@ -177,7 +177,7 @@ class ValidatorSet(OpBase):
 
     def execute(self, ctx: ExecContext) -> None:
         governance.require_governance(ctx)
-        valsets = bridge.get_status(ctx.state).valset_nonce
+        valsets = bridge_state.get_status(ctx.state).valset_nonce
         validators.apply_change(ctx.state, self.action, self.name, self.public_key)
         ctx.emit("validator.changed", self.action, self.name, self.public_key)
         bridge.emit_valsets_since(ctx, valsets)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vm import bridge, validators
+from vm import bridge, bridge_state, validators
 from vm.context import ExecContext
 from vm.ops.fields import NAME, Bytes, OpBase, Str, arg
 from vm.ops.registry import OpCode
@@ -20,7 +20,7 @@ class ValidatorVote(OpBase):
     public_key: bytes = arg(Bytes(32), "its Ed25519 public key (hex)")
 
     def execute(self, ctx: ExecContext) -> None:
-        valsets = bridge.get_status(ctx.state).valset_nonce
+        valsets = bridge_state.get_status(ctx.state).valset_nonce
         applied, votes, needed = validators.vote(
             ctx.state, ctx.sender, self.action, self.name, self.public_key
         )

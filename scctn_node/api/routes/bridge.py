@@ -25,13 +25,13 @@ from fastapi import APIRouter, Query
 from primitives import codec, eth
 from scctn_node.api.routes import height, state_items, state_view
 from scctn_node.errors import BadRequest, NotFound
-from vm import accounts, bridge, validators
+from vm import accounts, bridge, bridge_state, validators
 from vm.state import StateView
 
 if TYPE_CHECKING:
     from scctn_node.service import NodeService
 
-KIND_NAMES = {v: k for k, v in bridge.KINDS.items()}
+KIND_NAMES = {v: k for k, v in bridge_state.KINDS.items()}
 MAX_LIMIT = 1_000
 
 
@@ -50,8 +50,8 @@ def _id_arg(text: str, what: str) -> int:
 
 
 def status_json(state: StateView) -> dict[str, Any]:
-    config = bridge.get_config(state)
-    s = bridge.get_status(state)
+    config = bridge_state.get_config(state)
+    s = bridge_state.get_status(state)
     halted = None
     if s.halt_reason:
         halted = {
@@ -83,11 +83,11 @@ def status_json(state: StateView) -> dict[str, Any]:
         "deposited": str(s.deposited),
         "suspended": s.suspended,
         "validators": len(validators.get_validators(state)),
-        "quorum": bridge.quorum(len(validators.get_validators(state))),
+        "quorum": bridge_state.quorum(len(validators.get_validators(state))),
     }
 
 
-def _deposit_json(d: bridge.Deposit) -> dict[str, Any]:
+def _deposit_json(d: bridge_state.Deposit) -> dict[str, Any]:
     return {
         "nonce": d.nonce,
         "eth_tx": _hex(d.eth_tx),
@@ -99,7 +99,7 @@ def _deposit_json(d: bridge.Deposit) -> dict[str, Any]:
 
 def deposit_json(state: StateView, nonce: int) -> dict[str, Any] | None:
     members = [m.public_key for m in validators.get_validators(state)]
-    minted = bridge.get_minted(state, nonce)
+    minted = bridge_state.get_minted(state, nonce)
     keys = sorted({*members, *(minted.attesters if minted else ())})
     attestations = []
     if minted is not None:
@@ -107,11 +107,11 @@ def deposit_json(state: StateView, nonce: int) -> dict[str, Any] | None:
             {"validator": k.hex(), "digest": _hex(minted.digest)} for k in minted.attesters
         ]
     for k in keys:
-        digest = bridge.attested(state, nonce, k)
+        digest = bridge_state.attested(state, nonce, k)
         if digest is None:
             continue
         item: dict[str, Any] = {"validator": k.hex(), "digest": _hex(digest)}
-        content = bridge.deposit_for(state, nonce, digest)
+        content = bridge_state.deposit_for(state, nonce, digest)
         if content is not None:
             item["deposit"] = _deposit_json(content)
         attestations.append(item)
@@ -129,7 +129,7 @@ def deposit_json(state: StateView, nonce: int) -> dict[str, Any] | None:
     return {
         "nonce": nonce,
         "status": "minted" if minted is not None else "pending",
-        "quorum": bridge.quorum(len(members)),
+        "quorum": bridge_state.quorum(len(members)),
         "attestations": attestations,
         "record": record,
     }
@@ -152,11 +152,11 @@ def _message_json(message: eth.Message) -> dict[str, Any]:
     return out
 
 
-def outbox_json(state: StateView, o: bridge.Outbox, now_s: int | None) -> dict[str, Any]:
+def outbox_json(state: StateView, o: bridge_state.Outbox, now_s: int | None) -> dict[str, Any]:
     digest = bridge.digest_of(state, o)
     signatures = []
     for address in o.signers:
-        raw = state.get(bridge.signature_key(o.kind, o.id, address))
+        raw = state.get(bridge_state.signature_key(o.kind, o.id, address))
         if raw is not None:
             sig = codec.decode_trusted(raw)
             signatures.append({"eth_address": eth.to_checksum(address), "signature": _hex(sig)})
@@ -173,8 +173,8 @@ def outbox_json(state: StateView, o: bridge.Outbox, now_s: int | None) -> dict[s
         "quorum": bridge.has_quorum(signed, total),
         "signing_valset": None if counting is None else counting.nonce,
     }
-    if o.kind == bridge.KIND_WITHDRAWAL:
-        w = bridge.Withdrawal.of(o)
+    if o.kind == bridge_state.KIND_WITHDRAWAL:
+        w = bridge_state.Withdrawal.of(o)
         out["withdrawal"] = {
             "owner": accounts.format_account(w.owner),
             "recipient": eth.to_checksum(w.recipient),
@@ -188,7 +188,7 @@ def outbox_json(state: StateView, o: bridge.Outbox, now_s: int | None) -> dict[s
     return out
 
 
-def valset_json(state: StateView, record: bridge.ValsetRecord) -> dict[str, Any]:
+def valset_json(state: StateView, record: bridge_state.ValsetRecord) -> dict[str, Any]:
     out: dict[str, Any] = {
         "nonce": record.nonce,
         "validators": [eth.to_checksum(a) for a in record.addresses],
@@ -199,7 +199,7 @@ def valset_json(state: StateView, record: bridge.ValsetRecord) -> dict[str, Any]
         "digest": None,
         "signatures": [],
     }
-    o = bridge.get_outbox(state, bridge.KIND_VALSET, record.nonce)
+    o = bridge_state.get_outbox(state, bridge_state.KIND_VALSET, record.nonce)
     if o is not None:
         item = outbox_json(state, o, None)
         for k in ("digest", "signatures", "signed_power", "quorum", "signing_valset"):
@@ -232,7 +232,7 @@ def routes(service: NodeService) -> APIRouter:
         start: str = Query("1", alias="from", description="the first id"),
         limit: str = Query("100", description=f"at most this many (1-{MAX_LIMIT})"),
     ) -> list[dict[str, Any]]:
-        if kind and kind not in bridge.KINDS:
+        if kind and kind not in bridge_state.KINDS:
             raise BadRequest("kind must be one of withdrawal, valset, change", "bad_request")
         first = _id_arg(start, "from")
         n = _id_arg(limit, "limit")
@@ -241,14 +241,14 @@ def routes(service: NodeService) -> APIRouter:
         state = state_view(service)
         now = now_s()
         out: list[dict[str, Any]] = []
-        kinds = [bridge.KINDS[kind]] if kind else sorted(bridge.KINDS.values())
+        kinds = [bridge_state.KINDS[kind]] if kind else sorted(bridge_state.KINDS.values())
         for k in kinds:
-            prefix = bridge.outbox_key(k, 0)[:2]
+            prefix = bridge_state.outbox_key(k, 0)[:2]
             for key, raw in state_items(service, prefix):
                 oid = int.from_bytes(key[2:], "big")
                 if oid < first:
                     continue
-                o = bridge.Outbox.from_wire(k, oid, codec.decode_trusted(raw))
+                o = bridge_state.Outbox.from_wire(k, oid, codec.decode_trusted(raw))
                 out.append(outbox_json(state, o, now))
                 if len(out) == n:
                     return out
@@ -258,7 +258,7 @@ def routes(service: NodeService) -> APIRouter:
     async def withdrawal(wid: str) -> dict[str, Any]:
         n = _id_arg(wid, "id")
         state = state_view(service)
-        o = bridge.get_outbox(state, bridge.KIND_WITHDRAWAL, n)
+        o = bridge_state.get_outbox(state, bridge_state.KIND_WITHDRAWAL, n)
         if o is None:
             raise NotFound(f"no withdrawal {n}", "bridge_withdrawal_not_found")
         return outbox_json(state, o, now_s())
@@ -266,7 +266,7 @@ def routes(service: NodeService) -> APIRouter:
     @router.get("/v1/bridge/valsets/latest", summary="The latest bridge valset")
     async def latest_valset() -> dict[str, Any]:
         state = state_view(service)
-        record = bridge.get_valset(state, bridge.get_status(state).valset_nonce)
+        record = bridge_state.get_valset(state, bridge_state.get_status(state).valset_nonce)
         if record is None:
             raise NotFound("no valset recorded yet", "bridge_valset_not_found")
         return valset_json(state, record)
@@ -275,7 +275,7 @@ def routes(service: NodeService) -> APIRouter:
     async def valset(nonce: str) -> dict[str, Any]:
         n = _id_arg(nonce, "nonce")
         state = state_view(service)
-        record = bridge.get_valset(state, n)
+        record = bridge_state.get_valset(state, n)
         if record is None:
             raise NotFound(f"no valset {n}", "bridge_valset_not_found")
         return valset_json(state, record)

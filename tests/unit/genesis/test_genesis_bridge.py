@@ -21,7 +21,7 @@ from genesis.state import genesis_state
 from primitives import eth
 from primitives.keys import PrivateKey, format_address
 from scctn_node.cli.main import cli
-from vm import bridge, ledger
+from vm import bridge_state, ledger
 from vm.state import EmptyState, StateView
 
 CHAIN = "acme-1"
@@ -75,14 +75,14 @@ def _state(doc: Any) -> StateView:
 def test_bridge_section_builds_the_state() -> None:
     doc = parse_genesis(_doc())
     state = _state(doc)
-    config = bridge.get_config(state)
-    assert config == bridge.Config(1, eth.parse_eth_address(VAULT), 18, 8, 86_400, "SCCTN")
+    config = bridge_state.get_config(state)
+    assert config == bridge_state.Config(1, eth.parse_eth_address(VAULT), 18, 8, 86_400, "SCCTN")
     asset = ledger.get_asset(state, "SCCTN")
-    assert asset is not None and asset.issuer == bridge.MODULE and asset.decimals == 8
-    one = bridge.get_valset(state, 1)
+    assert asset is not None and asset.issuer == bridge_state.MODULE and asset.decimals == 8
+    one = bridge_state.get_valset(state, 1)
     assert one is not None
     assert one.addresses == tuple(sorted(eth.address_of_private_key(k) for k in EK))
-    assert bridge.get_status(state).valset_nonce == 1
+    assert bridge_state.get_status(state).valset_nonce == 1
     # the JSON round trip keeps the document and its hash
     again = parse_genesis(doc.to_json())
     assert again == doc and again.hash() == doc.hash()
@@ -100,8 +100,8 @@ def test_vault_may_be_empty_and_defaults_apply() -> None:
     doc = parse_genesis(_doc({"eth_chain_id": 31337, "vault": ""}))
     assert doc.bridge == GenesisBridge(31337)
     state = _state(doc)
-    assert bridge.get_config(state).vault == b""  # type: ignore[union-attr]
-    assert bridge.get_status(state).valset_nonce == 0  # no keys: no valset yet
+    assert bridge_state.get_config(state).vault == b""  # type: ignore[union-attr]
+    assert bridge_state.get_status(state).valset_nonce == 0  # no keys: no valset yet
 
 
 @pytest.mark.parametrize(
@@ -179,7 +179,7 @@ def test_cli_set_bridge(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.stderr
     doc = load_genesis(Path(g))
     assert doc.bridge is not None and len(doc.bridge.validators) == 3
-    assert bridge.get_status(_state(doc)).valset_nonce == 1
+    assert bridge_state.get_status(_state(doc)).valset_nonce == 1
     bad = run(*args, "--key", keys[0].replace(CHAIN, "x") + "00")
     assert bad.exit_code == 1 and bad.stderr.startswith("error: invalid_genesis: ")
     bad = run(*args, "--key", "nope")

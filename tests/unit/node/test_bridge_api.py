@@ -19,7 +19,7 @@ from tests.unit.vm.bridge_helpers import (
     eth_address,
     make_bridge,
 )
-from vm import bridge
+from vm import bridge_state
 from vm.ops.bridge import BridgeVaultChange, BridgeWithdraw
 
 E18 = 10**18
@@ -32,8 +32,8 @@ def _client(time_ms: int | None = None) -> TestClient:
     b.attest_all(2, E18, BOB.address(), range(2))
     b.ok(ALICE, BridgeWithdraw(RECIPIENT, 3 * 10**8))
     for i in range(3):
-        b.sign(i, bridge.KIND_WITHDRAWAL, 1)
-    b.sign(0, bridge.KIND_VALSET, 4)
+        b.sign(i, bridge_state.KIND_WITHDRAWAL, 1)
+    b.sign(0, bridge_state.KIND_VALSET, 4)
     b.gov(
         BridgeVaultChange(
             (5).to_bytes(32, "big"),
@@ -172,7 +172,7 @@ def test_valsets() -> None:
 
 def test_unconfigured() -> None:
     b = make_bridge(keys=0)
-    b.state.delete(bridge.CONFIG_KEY)
+    b.state.delete(bridge_state.CONFIG_KEY)
     c = client(b.state, bridge_routes, height=5)
     body = get_json(c, "/v1/bridge")
     assert body["configured"] is False and body["config"] is None

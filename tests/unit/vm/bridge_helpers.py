@@ -9,7 +9,7 @@ from primitives import eth
 from primitives.keys import PrivateKey
 from tests.unit.vm.gov_helpers import T0, Chain
 from tests.unit.vm.helpers import key
-from vm import bridge, governance, validators
+from vm import bridge, bridge_state, governance, validators
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
 from vm.ops.bridge import BridgeAttest, BridgeConfigure, BridgeRegisterKey, BridgeSign
@@ -89,14 +89,14 @@ class Bridge:
         for i in who:
             self.ok(V[i], deposit_op(nonce, amount, recipient))
 
-    def status(self) -> bridge.Status:
-        return bridge.get_status(self.state)
+    def status(self) -> bridge_state.Status:
+        return bridge_state.get_status(self.state)
 
     def balance(self, account: bytes) -> int:
         return self.chain.balance(account, "SCCTN")
 
     def digest(self, kind: int, oid: int) -> bytes:
-        o = bridge.get_outbox(self.state, kind, oid)
+        o = bridge_state.get_outbox(self.state, kind, oid)
         assert o is not None
         d = bridge.digest_of(self.state, o)
         assert d is not None

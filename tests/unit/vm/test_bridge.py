@@ -25,7 +25,7 @@ from tests.unit.vm.bridge_helpers import (
     make_bridge,
     proof,
 )
-from vm import bridge, codes, ledger, validators
+from vm import bridge_state, codes, ledger, validators
 from vm.errors import InvalidTransaction
 from vm.ops.bridge import (
     BridgeConfigure,
@@ -52,14 +52,16 @@ def test_register_key_records_valsets() -> None:
     b = make_bridge(keys=0)
     r = b.ok(V[0], BridgeRegisterKey(eth_address(0), proof(V[0], EK[0])))
     assert [e.kind for e in r.events] == ["bridge.key_registered", "bridge.valset"]
-    assert bridge.bound_address(b.state, V[0].public.raw) == eth_address(0)
-    one = bridge.get_valset(b.state, 1)
+    assert bridge_state.bound_address(b.state, V[0].public.raw) == eth_address(0)
+    one = bridge_state.get_valset(b.state, 1)
     assert one is not None and one.addresses == (eth_address(0),) and one.powers == (1,)
-    assert bridge.get_outbox(b.state, bridge.KIND_VALSET, 1) is None  # the vault's first set
+    assert (
+        bridge_state.get_outbox(b.state, bridge_state.KIND_VALSET, 1) is None
+    )  # the vault's first set
     b.ok(V[1], BridgeRegisterKey(eth_address(1), proof(V[1], EK[1])))
-    two = bridge.get_valset(b.state, 2)
+    two = bridge_state.get_valset(b.state, 2)
     assert two is not None and two.addresses == tuple(sorted([eth_address(0), eth_address(1)]))
-    assert bridge.get_outbox(b.state, bridge.KIND_VALSET, 2) is not None
+    assert bridge_state.get_outbox(b.state, bridge_state.KIND_VALSET, 2) is not None
     assert b.status().valset_nonce == 2
 
 
@@ -84,7 +86,7 @@ def test_rotation_records_a_new_valset() -> None:
     before = b.status().valset_nonce
     r = b.ok(V[2], BridgeRegisterKey(eth_address(5), proof(V[2], EK[5])))
     assert r.events[-1].kind == "bridge.valset"
-    latest = bridge.get_valset(b.state, before + 1)
+    latest = bridge_state.get_valset(b.state, before + 1)
     assert latest is not None and eth_address(5) in latest.addresses
     assert eth_address(2) not in latest.addresses
     # registering the same key again changes nothing
@@ -97,7 +99,7 @@ def test_validator_set_change_records_a_valset() -> None:
     before = b.status().valset_nonce
     ctx = b.gov(ValidatorSet("remove", "v3", V[3].public.raw))
     assert b.status().valset_nonce == before + 1
-    latest = bridge.get_valset(b.state, before + 1)
+    latest = bridge_state.get_valset(b.state, before + 1)
     assert latest is not None and eth_address(3) not in latest.addresses
     assert len(latest.addresses) == 3
     assert [e.kind for e in ctx.events] == ["validator.changed", "bridge.valset"]
@@ -121,11 +123,11 @@ def test_quorum_mints_once() -> None:
     assert r.events == () and r2.events == ()
     assert b.chain.snapshot() == {**snap, **_nonces(b, snap)}
     assert b.balance(to) == 5 * 10**8
-    minted = bridge.get_minted(b.state, 1)
+    minted = bridge_state.get_minted(b.state, 1)
     assert minted is not None and minted.amount == 5 * 10**8
     assert minted.attesters == tuple(sorted(v.public.raw for v in V[:3]))
     asset = ledger.get_asset(b.state, "SCCTN")
-    assert asset is not None and asset.issued == 5 * 10**8 and asset.issuer == bridge.MODULE
+    assert asset is not None and asset.issued == 5 * 10**8 and asset.issuer == bridge_state.MODULE
 
 
 def _nonces(b: Bridge, snap: dict[bytes, bytes | None]) -> dict[bytes, bytes | None]:
@@ -158,10 +160,10 @@ def test_out_of_order_nonces_wait_then_mint_in_order() -> None:
 def test_window_limit() -> None:
     b = make_bridge()
     to = ALICE.address()
-    b.ok(V[0], deposit_op(bridge.WINDOW, E18, to))  # 1 + 255: inside
-    b.fails(V[0], deposit_op(bridge.WINDOW + 1, E18, to), codes.BRIDGE_NONCE_WINDOW)
+    b.ok(V[0], deposit_op(bridge_state.WINDOW, E18, to))  # 1 + 255: inside
+    b.fails(V[0], deposit_op(bridge_state.WINDOW + 1, E18, to), codes.BRIDGE_NONCE_WINDOW)
     b.attest_all(1, E18, to, range(3))
-    b.ok(V[0], deposit_op(bridge.WINDOW + 1, E18, to))  # the window moved
+    b.ok(V[0], deposit_op(bridge_state.WINDOW + 1, E18, to))  # the window moved
 
 
 def test_attest_refusals() -> None:
@@ -169,7 +171,7 @@ def test_attest_refusals() -> None:
     b.fails(ALICE, deposit_op(1, E18, ALICE.address()), codes.NOT_VALIDATOR)
     b.fails(V[0], deposit_op(1, 0, ALICE.address()), codes.INVALID_AMOUNT)
     unconfigured = make_bridge()
-    unconfigured.state.delete(bridge.CONFIG_KEY)
+    unconfigured.state.delete(bridge_state.CONFIG_KEY)
     unconfigured.fails(V[0], deposit_op(1, E18, ALICE.address()), codes.BRIDGE_NOT_CONFIGURED)
 
 
@@ -218,8 +220,8 @@ def test_late_conflicting_attestation_halts_and_never_mints_twice() -> None:
     b.gov(BridgeResume())  # nonce 1 stays minted once; nonce 2's quorum mints now
     assert b.balance(to) == 2 * 10**8 and b.status().next_nonce == 3
     assert b.balance(BOB.address()) == 0
-    assert bridge.attested(b.state, 1, V[3].public.raw) is None  # the conflict was dropped
-    assert bridge.get_minted(b.state, 1).amount == 10**8  # type: ignore[union-attr]
+    assert bridge_state.attested(b.state, 1, V[3].public.raw) is None  # the conflict was dropped
+    assert bridge_state.get_minted(b.state, 1).amount == 10**8  # type: ignore[union-attr]
 
 
 def test_pause_stops_minting_and_withdrawals_until_resumed() -> None:
@@ -244,9 +246,9 @@ def test_governance_only() -> None:
 
 def test_configure_rules() -> None:
     b = make_bridge(vault=b"")
-    assert bridge.get_config(b.state).vault == b""  # type: ignore[union-attr]
+    assert bridge_state.get_config(b.state).vault == b""  # type: ignore[union-attr]
     b.gov(BridgeConfigure(ETH_CHAIN, VAULT, 18, 6, 600))  # set the vault, change decimals
-    config = bridge.get_config(b.state)
+    config = bridge_state.get_config(b.state)
     assert config is not None and config.scale == 10**12 and config.withdraw_ttl == 600
     assert ledger.get_asset(b.state, "SCCTN").decimals == 6  # type: ignore[union-attr]
     b.gov_fails(BridgeConfigure(ETH_CHAIN, b"\x01" * 20, 18, 6, 600), codes.BRIDGE_CONFIG_LOCKED)
@@ -294,9 +296,9 @@ def test_recipient_that_cannot_receive_goes_to_suspense() -> None:
     b = make_bridge()
     custody = ALICE.address() + b"user-1"  # ALICE is no custodian
     b.attest_all(1, E18, custody, range(3))
-    assert b.balance(custody) == 0 and b.balance(bridge.SUSPENSE) == 10**8
-    minted = bridge.get_minted(b.state, 1)
-    assert minted is not None and minted.credited == bridge.SUSPENSE
+    assert b.balance(custody) == 0 and b.balance(bridge_state.SUSPENSE) == 10**8
+    minted = bridge_state.get_minted(b.state, 1)
+    assert minted is not None and minted.credited == bridge_state.SUSPENSE
     assert b.status().suspended == 10**8 and b.status().next_nonce == 2
 
 
@@ -310,7 +312,7 @@ def _scenario() -> tuple[list[tuple[bytes, bytes | None]], list[bytes]]:
         for i in range(4):
             receipts.append(b.run(V[i], deposit_op(n, n * E18 + 5, ALICE.address())).encode())
     receipts.append(b.run(ALICE, BridgeWithdraw(b"\x22" * 20, 10**8)).encode())
-    receipts.append(b.sign(0, bridge.KIND_WITHDRAWAL, 1).encode())
+    receipts.append(b.sign(0, bridge_state.KIND_WITHDRAWAL, 1).encode())
     receipts.append(b.run(V[3], deposit_op(2, 1, BOB.address())).encode())  # a late conflict
     return b.state.changes(), receipts
 
@@ -327,7 +329,7 @@ def test_validators_module_hook_records_on_vote() -> None:
     for i in range(3):
         validators.vote(b.state, V[i].address(), "remove", "v0", V[0].public.raw)
     assert b.status().valset_nonce == before + 1
-    assert bridge.get_valset(b.state, before + 1).addresses == tuple(  # type: ignore[union-attr]
+    assert bridge_state.get_valset(b.state, before + 1).addresses == tuple(  # type: ignore[union-attr]
         sorted(eth_address(i) for i in (1, 2, 3))
     )
 
@@ -343,10 +345,10 @@ def test_configure_through_a_governance_proposal() -> None:
     b.ok(V[0], GovPropose(op, "set the vault", 100))
     for voter in (V[1], V[2], V[3]):
         b.ok(voter, GovVote(1, True))
-    assert bridge.get_config(b.state).vault == b""  # type: ignore[union-attr]
+    assert bridge_state.get_config(b.state).vault == b""  # type: ignore[union-attr]
     r = b.ok(ALICE, GovVote(1, True))  # 5 of 6 members: passed, the action runs
     assert "bridge.configured" in [e.kind for e in r.events]
-    config = bridge.get_config(b.state)
+    config = bridge_state.get_config(b.state)
     assert config is not None and config.vault == VAULT and config.withdraw_ttl == 7_200
 
 

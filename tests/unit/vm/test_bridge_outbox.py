@@ -19,7 +19,7 @@ from tests.unit.vm.bridge_helpers import (
     make_bridge,
     proof,
 )
-from vm import bridge, codes, ledger
+from vm import bridge, bridge_state, codes, ledger
 from vm.ops.bridge import (
     BridgeConfigure,
     BridgeRegisterKey,
@@ -47,9 +47,9 @@ def test_withdraw_burns_and_queues_with_exact_expiry() -> None:
     kinds = [e.kind for e in r.events]
     assert kinds == ["asset.burned", "bridge.withdrawal"]
     assert b.balance(ALICE.address()) == 7 * 10**8
-    o = bridge.get_outbox(b.state, bridge.KIND_WITHDRAWAL, 1)
+    o = bridge_state.get_outbox(b.state, bridge_state.KIND_WITHDRAWAL, 1)
     assert o is not None
-    w = bridge.Withdrawal.of(o)
+    w = bridge_state.Withdrawal.of(o)
     assert (w.owner, w.recipient, w.amount, w.token_amount) == (
         ALICE.address(),
         RECIPIENT,
@@ -65,7 +65,7 @@ def test_withdraw_burns_and_queues_with_exact_expiry() -> None:
     assert (s.next_withdrawal, s.withdrawn, s.minted) == (2, 3 * 10**8, 10 * 10**8)
     # the digest is the vault's Withdrawal message
     want = eth.message_digest(ETH_CHAIN, VAULT, eth.Withdrawal(1, RECIPIENT, 3 * E18, w.expiry))
-    assert b.digest(bridge.KIND_WITHDRAWAL, 1) == want
+    assert b.digest(bridge_state.KIND_WITHDRAWAL, 1) == want
 
 
 def test_withdraw_refusals() -> None:
@@ -79,29 +79,29 @@ def test_withdraw_refusals() -> None:
 def test_sign_withdrawal_and_read_signatures() -> None:
     b = funded()
     b.ok(ALICE, BridgeWithdraw(RECIPIENT, 10**8))
-    digest = b.digest(bridge.KIND_WITHDRAWAL, 1)
+    digest = b.digest(bridge_state.KIND_WITHDRAWAL, 1)
     for i in range(3):
-        r = b.sign(i, bridge.KIND_WITHDRAWAL, 1)
+        r = b.sign(i, bridge_state.KIND_WITHDRAWAL, 1)
         assert r.ok, r.code
         e = r.events[-1]
         assert e.kind == "bridge.signed"
         assert e.fields[:4] == (1, 1, eth.to_checksum(eth_address(i)), i + 1)
         assert e.fields[4] is (i == 2)  # 3 of 4: quorum
-    o = bridge.get_outbox(b.state, bridge.KIND_WITHDRAWAL, 1)
+    o = bridge_state.get_outbox(b.state, bridge_state.KIND_WITHDRAWAL, 1)
     assert o is not None and o.signers == tuple(sorted(eth_address(i) for i in range(3)))
     for a in o.signers:
-        raw = b.state.get(bridge.signature_key(1, 1, a))
+        raw = b.state.get(bridge_state.signature_key(1, 1, a))
         assert raw is not None
         assert eth.recover(digest, codec.decode(raw)) == a
     # a repeat by the same key: nothing changes; anyone may carry a signature
-    r = b.sign(0, bridge.KIND_WITHDRAWAL, 1, sender=BOB)
+    r = b.sign(0, bridge_state.KIND_WITHDRAWAL, 1, sender=BOB)
     assert r.ok and r.events == ()
 
 
 def test_sign_refusals() -> None:
     b = funded()
     b.ok(ALICE, BridgeWithdraw(RECIPIENT, 10**8))
-    digest = b.digest(bridge.KIND_WITHDRAWAL, 1)
+    digest = b.digest(bridge_state.KIND_WITHDRAWAL, 1)
     # a key outside the valset
     outsider = eth.sign(EK[5], digest)
     b.fails(V[0], BridgeSign(1, 1, outsider), codes.BRIDGE_SIGNER_NOT_ALLOWED)
@@ -130,11 +130,11 @@ def test_sign_needs_the_vault_address() -> None:
     b = make_bridge(vault=b"")
     b.attest_all(1, E18, ALICE.address(), range(3))
     b.ok(ALICE, BridgeWithdraw(RECIPIENT, 10**8))
-    o = bridge.get_outbox(b.state, bridge.KIND_WITHDRAWAL, 1)
+    o = bridge_state.get_outbox(b.state, bridge_state.KIND_WITHDRAWAL, 1)
     assert o is not None and bridge.digest_of(b.state, o) is None
     b.fails(V[0], BridgeSign(1, 1, b"\x01" * 65), codes.BRIDGE_NOT_CONFIGURED)
     b.gov(BridgeConfigure(ETH_CHAIN, VAULT, 18, 8, TTL))
-    assert b.sign(0, bridge.KIND_WITHDRAWAL, 1).ok
+    assert b.sign(0, bridge_state.KIND_WITHDRAWAL, 1).ok
 
 
 def test_renew_only_after_expiry_and_only_by_owner() -> None:
@@ -151,10 +151,10 @@ def test_renew_only_after_expiry_and_only_by_owner() -> None:
     r = b.ok(ALICE, BridgeRenew(1))
     now = b.chain.time_ms // 1000
     assert r.events[-1].kind == "bridge.renewed" and r.events[-1].fields == (1, now + TTL)
-    o = bridge.get_outbox(b.state, 1, 1)
+    o = bridge_state.get_outbox(b.state, 1, 1)
     assert o is not None and o.signers == ()
-    assert b.state.get(bridge.signature_key(1, 1, eth_address(0))) is None
-    w = bridge.Withdrawal.of(o)
+    assert b.state.get(bridge_state.signature_key(1, 1, eth_address(0))) is None
+    w = bridge_state.Withdrawal.of(o)
     assert w.expiry == now + TTL and w.renewals == 1 and w.amount == 10**8
     assert b.digest(1, 1) != old_digest
     assert b.sign(0, 1, 1).ok  # signable again
@@ -168,22 +168,24 @@ def test_valset_signed_only_by_the_previous_valset() -> None:
     b = make_bridge()  # valsets 1..4: {k0}, {k0,k1}, {k0,k1,k2}, {k0..k3}
     assert b.status().valset_nonce == 4
     # valset 4 is signed by the members of valset 3: k0, k1, k2, not k3
-    assert b.sign(3, bridge.KIND_VALSET, 4).code == codes.BRIDGE_SIGNER_NOT_ALLOWED
+    assert b.sign(3, bridge_state.KIND_VALSET, 4).code == codes.BRIDGE_SIGNER_NOT_ALLOWED
     for i in range(3):
-        r = b.sign(i, bridge.KIND_VALSET, 4)
+        r = b.sign(i, bridge_state.KIND_VALSET, 4)
         assert r.ok, r.code
     assert r.events[-1].fields[4] is True  # 3 of 3: quorum of valset 3
     # rotate k3 -> k5: valset 5, which k5 may not sign but k3 (in valset 4) may
     _register(b, 3, 5)
     assert b.status().valset_nonce == 5
-    assert b.sign(5, bridge.KIND_VALSET, 5, sender=V[3]).code == codes.BRIDGE_SIGNER_NOT_ALLOWED
-    assert b.sign(3, bridge.KIND_VALSET, 5).ok
+    assert (
+        b.sign(5, bridge_state.KIND_VALSET, 5, sender=V[3]).code == codes.BRIDGE_SIGNER_NOT_ALLOWED
+    )
+    assert b.sign(3, bridge_state.KIND_VALSET, 5).ok
     want = eth.message_digest(
         ETH_CHAIN,
         VAULT,
         eth.Valset(5, tuple(sorted(eth_address(i) for i in (0, 1, 2, 5))), (1, 1, 1, 1)),
     )
-    assert b.digest(bridge.KIND_VALSET, 5) == want
+    assert b.digest(bridge_state.KIND_VALSET, 5) == want
 
 
 def test_withdrawal_signable_by_its_valset_and_the_latest() -> None:
@@ -213,9 +215,9 @@ def test_vault_change_by_governance() -> None:
     want = eth.message_digest(
         ETH_CHAIN, VAULT, eth.VaultChange(2, 10**24, 10**25, 10**23, 86_400, RECIPIENT, True)
     )
-    assert b.digest(bridge.KIND_CHANGE, 2) == want
+    assert b.digest(bridge_state.KIND_CHANGE, 2) == want
     for i in range(3):
-        assert b.sign(i, bridge.KIND_CHANGE, 2).ok
+        assert b.sign(i, bridge_state.KIND_CHANGE, 2).ok
     b.gov_fails(
         BridgeVaultChange(op.per_tx_cap, op.daily_limit, op.large_amount, 1, bytes(20), False),
         codes.BRIDGE_BAD_ADDRESS,
