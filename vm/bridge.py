@@ -343,6 +343,8 @@ def _late(ctx: ExecContext, status: Status, me: bytes, digest: bytes, nonce: int
     minted = get_minted(ctx.state, nonce)
     if minted is not None and minted.digest == digest:
         return  # agrees with what was minted: nothing to do
+    if attested(ctx.state, nonce, me) == digest:
+        return  # the same conflicting attestation again: already recorded (and halted)
     ctx.state.put(attestation_key(nonce, me), codec.encode(digest))
     ctx.emit("bridge.attested", nonce, me, digest)
     _halt(ctx, "late_conflict", nonce, (me,))

@@ -39,13 +39,13 @@ def _hex(raw: bytes) -> str:
     return "0x" + raw.hex()
 
 
-def _id_arg(text: str, what: str) -> int:
+def _id_arg(text: str, what: str, low: int = 1) -> int:
     try:
         value = int(text, 10)
     except ValueError:
-        raise BadRequest(f"{what} must be a positive integer", "bad_request") from None
-    if not 1 <= value <= codec.U64_MAX:
-        raise BadRequest(f"{what} must be a positive integer", "bad_request")
+        raise BadRequest(f"{what} must be an integer of at least {low}", "bad_request") from None
+    if not low <= value <= codec.U64_MAX:
+        raise BadRequest(f"{what} must be an integer of at least {low}", "bad_request")
     return value
 
 
@@ -229,12 +229,12 @@ def routes(service: NodeService) -> APIRouter:
     @router.get("/v1/bridge/outbox", summary="Messages for the validators to sign and relay")
     async def outbox_list(
         kind: str = Query("", description="withdrawal|valset|change (default: all)"),
-        start: str = Query("1", alias="from", description="the first id"),
+        start: str = Query("1", alias="from", description="the first id (ids start at 1)"),
         limit: str = Query("100", description=f"at most this many (1-{MAX_LIMIT})"),
     ) -> list[dict[str, Any]]:
         if kind and kind not in bridge_state.KINDS:
             raise BadRequest("kind must be one of withdrawal, valset, change", "bad_request")
-        first = _id_arg(start, "from")
+        first = _id_arg(start, "from", low=0)
         n = _id_arg(limit, "limit")
         if n > MAX_LIMIT:
             raise BadRequest(f"limit is at most {MAX_LIMIT}", "bad_request")

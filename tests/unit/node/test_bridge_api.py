@@ -148,7 +148,8 @@ def test_outbox_kinds_and_paging() -> None:
         "guardian": eth.to_checksum(RECIPIENT),
         "unpause": False,
     }
-    for bad in ("kind=nope", "from=0", "limit=0", "limit=1001", "from=x"):
+    assert get_json(c, "/v1/bridge/outbox?from=0") == every
+    for bad in ("kind=nope", "from=-1", "limit=0", "limit=1001", "from=x"):
         assert get_json(c, f"/v1/bridge/outbox?{bad}", 400)["code"] == "bad_request"
 
 
