@@ -439,6 +439,21 @@ def _mint(
     )
 
 
+def release(ctx: ExecContext, to: bytes, amount: int) -> None:
+    """Governance pays out points a deposit credited to SUSPENSE (its recipient could not
+    receive them: frozen, over a tier limit, a custody account without a custodian)."""
+    state = ctx.state
+    config = require_config(state)
+    status = get_status(state)
+    if amount > status.suspended:
+        raise ExecutionFailure(
+            f"only {status.suspended} are held in suspense", codes.INSUFFICIENT_BALANCE
+        )
+    ledger.move(ctx, config.symbol, SUSPENSE, to, amount, check_src=False, event="")
+    put_status(state, replace(status, suspended=status.suspended - amount))
+    ctx.emit("bridge.released", to, amount)
+
+
 # --- withdrawals and signatures -------------------------------------------------------------
 
 

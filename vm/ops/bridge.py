@@ -232,6 +232,19 @@ class BridgeVaultChange(OpBase):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class BridgeRelease(OpBase):
+    """Pay out points a deposit credited to the bridge's suspense account (governance)."""
+
+    CODE: ClassVar[OpCode] = OpCode.BRIDGE_RELEASE
+    to: bytes = arg(ACCOUNT, "who receives them")
+    amount: int = arg(AMOUNT, "chain units")
+
+    def execute(self, ctx: ExecContext) -> None:
+        governance.require_governance(ctx)
+        bridge.release(ctx, self.to, self.amount)
+
+
 OPS = (
     BridgeRegisterKey,
     BridgeAttest,
@@ -242,4 +255,5 @@ OPS = (
     BridgePause,
     BridgeResume,
     BridgeVaultChange,
+    BridgeRelease,
 )

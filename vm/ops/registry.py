@@ -103,6 +103,7 @@ class OpCode(IntEnum):
     BRIDGE_PAUSE = 146
     BRIDGE_RESUME = 147
     BRIDGE_VAULT_CHANGE = 148
+    BRIDGE_RELEASE = 149
 
 
 class Operation(Protocol):
@@ -195,6 +196,7 @@ OP_NAMES: dict[OpCode, str] = {
     OpCode.BRIDGE_PAUSE: "bridge.pause",
     OpCode.BRIDGE_RESUME: "bridge.resume",
     OpCode.BRIDGE_VAULT_CHANGE: "bridge.vault_change",
+    OpCode.BRIDGE_RELEASE: "bridge.release",
 }
 CODE_BY_NAME: dict[str, OpCode] = {name: code for code, name in OP_NAMES.items()}
 
@@ -283,4 +285,5 @@ DEFAULT_GAS: dict[OpCode, tuple[int, int]] = {
     OpCode.BRIDGE_PAUSE: (1_000, 0),
     OpCode.BRIDGE_RESUME: (5_000, 0),
     OpCode.BRIDGE_VAULT_CHANGE: (2_000, 0),
+    OpCode.BRIDGE_RELEASE: (2_000, 0),
 }

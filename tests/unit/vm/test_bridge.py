@@ -31,6 +31,7 @@ from vm.ops.bridge import (
     BridgeConfigure,
     BridgePause,
     BridgeRegisterKey,
+    BridgeRelease,
     BridgeRenew,
     BridgeResume,
     BridgeSign,
@@ -301,6 +302,13 @@ def test_recipient_that_cannot_receive_goes_to_suspense() -> None:
     minted = bridge_state.get_minted(b.state, 1)
     assert minted is not None and minted.credited == bridge_state.SUSPENSE
     assert b.status().suspended == 10**8 and b.status().next_nonce == 2
+    # governance pays it out to an account that can receive
+    b.fails(V[0], BridgeRelease(ALICE.address(), 10**8), codes.NOT_AUTHORIZED)
+    b.gov_fails(BridgeRelease(ALICE.address(), 10**8 + 1), codes.INSUFFICIENT_BALANCE)
+    ctx = b.gov(BridgeRelease(ALICE.address(), 10**8))
+    assert ctx.events[-1].kind == "bridge.released"
+    assert b.balance(ALICE.address()) == 10**8 and b.balance(bridge_state.SUSPENSE) == 0
+    assert b.status().suspended == 0 and b.status().minted == 10**8
 
 
 # --- determinism -----------------------------------------------------------------------
@@ -364,6 +372,7 @@ def _ops() -> list[Operation]:
         BridgePause(),
         BridgeResume(),
         BridgeVaultChange(b"\x00" * 31 + b"\x05", b"\x01" * 32, bytes(32), 9, VAULT, True),
+        BridgeRelease(BOB.address(), 7),
     ]
 
 
