@@ -393,10 +393,13 @@ def _mint(
 ) -> None:
     state = ctx.state
     amount = deposit.amount // config.scale
-    if amount > ledger.AMOUNT_MAX:
-        _halt(ctx, "amount_too_large", deposit.nonce, ())
-        return
     credited = deposit.recipient
+    asset = ledger.get_asset(state, config.symbol)
+    if amount > ledger.AMOUNT_MAX - (asset.outstanding if asset else 0):
+        # more than the point type can ever hold: recorded, nothing minted (the tokens stay
+        # locked); halting here would let one depositor stop the bridge for good
+        ctx.emit("bridge.unmintable", deposit.nonce, credited, u256_bytes(deposit.amount))
+        amount, credited = 0, b""
     if amount:
         mark = state.snapshot()
         n_events = len(ctx.events)

@@ -217,7 +217,7 @@ class Minted:
     deposit: Deposit
     digest: bytes
     amount: int  # chain units
-    credited: bytes  # the recipient, or SUSPENSE
+    credited: bytes  # the recipient, SUSPENSE, or b"" (too large to mint: nothing minted)
     height: int
     attesters: tuple[bytes, ...] = field(default=())
 

@@ -123,7 +123,7 @@ def deposit_json(state: StateView, nonce: int) -> dict[str, Any] | None:
             **_deposit_json(minted.deposit),
             "digest": _hex(minted.digest),
             "minted": minted.amount,
-            "credited": accounts.format_account(minted.credited),
+            "credited": accounts.format_account(minted.credited) if minted.credited else None,
             "height": minted.height,
         }
     return {

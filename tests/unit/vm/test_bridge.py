@@ -287,11 +287,21 @@ def test_scale_and_dust(token_decimals: int, wrapped: int, amount: int, minted: 
     assert s.deposited - s.minted * scale == amount % scale
 
 
-def test_too_large_deposit_halts() -> None:
+def test_too_large_deposit_is_recorded_without_minting() -> None:
     b = make_bridge(token_decimals=18, wrapped_decimals=18)
-    b.attest_all(1, 2**64 * E18 // E18, ALICE.address(), range(3))
-    assert b.status().halt_reason == "amount_too_large"
-    assert b.balance(ALICE.address()) == 0
+    b.attest_all(1, 2**64 - 2, ALICE.address(), range(3))  # fits the u64 point type
+    r = b.run(V[0], deposit_op(2, 2, ALICE.address()))
+    b.attest_all(2, 2, ALICE.address(), [1, 2])  # 2**64 - 2 + 2 would overflow the type
+    b.attest_all(3, 2**70, ALICE.address(), range(3))  # more than a u64 at once
+    s = b.status()
+    assert r.ok and s.halt_reason == "" and s.next_nonce == 4
+    assert b.balance(ALICE.address()) == 2**64 - 2 == s.minted
+    for nonce in (2, 3):
+        minted = bridge_state.get_minted(b.state, nonce)
+        assert minted is not None and (minted.amount, minted.credited) == (0, b"")
+    assert s.deposited == 2**64 - 2 + 2 + 2**70  # locked: counted, never minted
+    b.attest_all(4, 5, BOB.address(), range(3))  # the bridge goes on
+    assert b.balance(BOB.address()) == 0  # (the type is full)
 
 
 def test_recipient_that_cannot_receive_goes_to_suspense() -> None:
