@@ -10,6 +10,8 @@ import pytest
 from primitives import codec, eth
 from primitives.errors import DecodeError
 from primitives.keys import parse_address
+from scctn_node.storage.kv import MemoryStore, WriteBatch
+from scctn_node.storage.smt import StateTree
 from tests.unit.vm.bridge_helpers import (
     ALICE,
     BOB,
@@ -336,9 +338,14 @@ def _scenario() -> tuple[list[tuple[bytes, bytes | None]], list[bytes]]:
     return b.state.changes(), receipts
 
 
+def _root(changes: list[tuple[bytes, bytes | None]]) -> bytes:
+    return StateTree(MemoryStore()).apply(dict(changes), WriteBatch())
+
+
 def test_same_blocks_same_state_bytes() -> None:
     one, two = _scenario(), _scenario()
     assert one == two
+    assert _root(one[0]) == _root(two[0]) != _root([])
     assert codec.encode([[k, v] for k, v in one[0]]) == codec.encode([[k, v] for k, v in two[0]])
 
 
