@@ -169,10 +169,19 @@ def resume(ctx: ExecContext) -> None:
     if not status.paused and not status.halt_reason:
         raise ExecutionFailure("the bridge is neither paused nor halted", codes.BRIDGE_NOT_PAUSED)
     if status.halt_reason:
-        _drop_attestations(state, status.halt_nonce)
+        for nonce in sorted({status.halt_nonce, *status.more_halts}):
+            _drop_attestations(state, nonce)
     reason = status.halt_reason
     put_status(
-        state, replace(status, paused=False, halt_reason="", halt_nonce=0, halt_validators=())
+        state,
+        replace(
+            status,
+            paused=False,
+            halt_reason="",
+            halt_nonce=0,
+            halt_validators=(),
+            more_halts=(),
+        ),
     )
     ctx.emit("bridge.resumed", reason)
     _mint_ready(ctx)
@@ -352,7 +361,11 @@ def _late(ctx: ExecContext, status: Status, me: bytes, digest: bytes, nonce: int
 
 def _halt(ctx: ExecContext, reason: str, nonce: int, who: tuple[bytes, ...]) -> None:
     status = get_status(ctx.state)
-    if status.halt_reason:  # the first disagreement stays the one shown
+    if status.halt_reason:  # the first disagreement stays the one shown; others are kept
+        if nonce != status.halt_nonce and nonce not in status.more_halts:
+            more = tuple(sorted((*status.more_halts, nonce)))
+            put_status(ctx.state, replace(status, more_halts=more))
+            ctx.emit("bridge.conflict", reason, nonce, list(who))
         return
     put_status(
         ctx.state, replace(status, halt_reason=reason, halt_nonce=nonce, halt_validators=who)
@@ -374,7 +387,10 @@ def _mint_ready(ctx: ExecContext) -> None:
         nonce = status.next_nonce
         votes = _votes(state, nonce)
         digests = set(votes.values())
-        if len(digests) != 1 or len(votes) < need:
+        if len(digests) > 1:  # recorded while halted for another nonce, now next in line
+            _halt(ctx, "conflicting_attestations", nonce, tuple(sorted(votes)))
+            return
+        if not digests or len(votes) < need:
             return
         digest = digests.pop()
         deposit = deposit_for(state, nonce, digest)

@@ -93,6 +93,8 @@ class Status:
     withdrawn: int = 0  # chain units burned by withdrawals
     deposited: int = 0  # token units of the minted deposits (dust included)
     suspended: int = 0  # chain units minted to SUSPENSE
+    # nonces of further disagreements found while halted (resume clears them with the first)
+    more_halts: tuple[int, ...] = ()
 
     def to_wire(self) -> list[object]:
         return [
@@ -108,11 +110,12 @@ class Status:
             self.withdrawn,
             u256_bytes(self.deposited),
             self.suspended,
+            list(self.more_halts),
         ]
 
     @classmethod
     def from_wire(cls, w: object) -> Status:
-        f = codec.expect_list(w, 12, what="bridge status")
+        f = codec.expect_list(w, 13, what="bridge status")
         return cls(
             bool(f[0]),
             str(f[1]),
@@ -126,6 +129,7 @@ class Status:
             int(f[9]),
             u256(bytes(f[10])),
             int(f[11]),
+            tuple(int(n) for n in f[12]),
         )
 
 

@@ -58,6 +58,7 @@ def status_json(state: StateView) -> dict[str, Any]:
             "reason": s.halt_reason,
             "nonce": s.halt_nonce,
             "validators": [k.hex() for k in s.halt_validators],
+            "more_nonces": list(s.more_halts),
         }
     return {
         "configured": config is not None,

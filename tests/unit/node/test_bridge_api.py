@@ -78,6 +78,7 @@ def test_halted_status() -> None:
         "reason": "conflicting_attestations",
         "nonce": 1,
         "validators": sorted([V[0].public.raw.hex(), V[1].public.raw.hex()]),
+        "more_nonces": [],
     }
 
 

@@ -197,6 +197,40 @@ def test_forged_attestation_halts_without_minting() -> None:
     assert b.status().next_nonce == 2
 
 
+def test_disagreements_while_halted_are_kept_and_cleared_by_resume() -> None:
+    b = make_bridge()
+    to = ALICE.address()
+    b.attest_all(1, E18, to, range(3))  # minted
+    b.ok(V[3], deposit_op(1, 2 * E18, to))  # late conflict: halted at 1
+    b.ok(V[3], deposit_op(3, 5 * E18, BOB.address()))  # the forger again, ahead
+    r = b.ok(V[0], deposit_op(3, 3 * E18, to))
+    assert [e.kind for e in r.events] == ["bridge.attested", "bridge.conflict"]
+    s = b.status()
+    assert (s.halt_reason, s.halt_nonce, s.more_halts) == ("late_conflict", 1, (3,))
+    b.attest_all(2, E18, to, range(3))
+    b.gov(BridgeResume())  # mints 2; nonce 3's attestations were dropped
+    s = b.status()
+    assert (s.halt_reason, s.more_halts, s.next_nonce) == ("", (), 3)
+    assert bridge_state.attested(b.state, 3, V[3].public.raw) is None
+    b.attest_all(3, 3 * E18, to, range(3))
+    assert b.balance(to) == 5 * 10**8 and b.balance(BOB.address()) == 0
+
+
+def test_conflict_reached_in_order_halts() -> None:
+    """A conflict recorded for a later nonce while halted (and not cleared) halts the
+    bridge again when minting reaches that nonce."""
+    b = make_bridge()
+    to = ALICE.address()
+    b.ok(V[0], deposit_op(1, E18, to))
+    b.ok(V[1], deposit_op(1, 2 * E18, to))  # halted at 1
+    b.gov(BridgeResume())
+    b.state.put(bridge_state.attestation_key(2, V[0].public.raw), codec.encode(b"\x01" * 32))
+    b.state.put(bridge_state.attestation_key(2, V[1].public.raw), codec.encode(b"\x02" * 32))
+    b.attest_all(1, E18, to, range(3))
+    s = b.status()
+    assert (s.halt_reason, s.halt_nonce, s.next_nonce) == ("conflicting_attestations", 2, 2)
+
+
 def test_validator_changing_its_attestation_halts() -> None:
     b = make_bridge()
     b.ok(V[0], deposit_op(1, E18, ALICE.address()))
