@@ -40,6 +40,7 @@ export function short(hex, n = 10) {
 }
 
 export function amount(v) {
+  if (typeof v === "string" && /^\d+$/.test(v)) v = BigInt(v); // uint256 values come as strings
   return typeof v === "bigint" || typeof v === "number" ? v.toLocaleString("en-US") : String(v ?? "–");
 }
 

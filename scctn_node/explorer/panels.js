@@ -71,29 +71,35 @@ export async function mallPanel() {
   }
 }
 
-// Bridge: a generic view of whatever /v1/bridge reports, deposits and withdrawals with
-// their attestation / signature progress.
-function scalarFacts(obj) {
-  return facts(Object.entries(obj).filter(([, v]) => v === null || typeof v !== "object").map(([k, v]) => [k.replaceAll("_", " "), valueNode(v ?? "–")]));
+// Bridge (/v1/bridge, docs/api.md "The Ethereum bridge"): deposits from Ethereum with
+// their attestations, withdrawals to Ethereum with their signatures, and the
+// locked-versus-minted invariant: minted x scale never exceeds what was deposited.
+const RECENT = 10;
+
+function depositRow(d) {
+  const rec = d.record || (d.attestations.find((a) => a.deposit) || {}).deposit || {};
+  const seen = new Set(d.attestations.map((a) => a.validator)).size;
+  return [
+    String(d.nonce),
+    rec.recipient ? link("account", rec.recipient, short(rec.recipient, 10)) : "–",
+    rec.amount !== undefined ? `${amount(rec.amount)} token units` : "–",
+    h("span", { class: d.status === "minted" ? "ok" : "warn" }, d.status === "minted"
+      ? `minted ${amount(rec.minted)} (${seen} attestations)` : `pending: ${seen} of ${d.quorum} attestations`),
+    rec.eth_tx ? h("code", { title: rec.eth_tx }, short(rec.eth_tx, 10)) : "–",
+  ];
 }
 
-function progress(item) {
-  const have = item.attestations ?? item.signatures ?? item.votes;
-  const need = item.needed ?? item.threshold ?? item.quorum;
-  const n = Array.isArray(have) ? have.length : have;
-  if (n === undefined || n === null) return item.status ?? "–";
-  const text = need ? `${n} of ${need}` : String(n);
-  return item.status ? `${item.status}: ${text}` : text;
-}
-
-function itemRows(items) {
-  return items.map((d) => [
-    String(d.nonce ?? d.n ?? d.id ?? "–"),
-    valueNode(d.to ?? d.recipient ?? d.account ?? "–"),
-    amount(d.amount ?? "–"),
-    progress(d),
-    d.eth_tx ? h("code", {}, short(d.eth_tx, 10)) : (d.tx_hash ? link("tx", d.tx_hash, short(d.tx_hash, 10)) : "–"),
-  ]);
+function withdrawalRow(o) {
+  const w = o.withdrawal || {};
+  const pct = o.total_power ? Math.round((100 * o.signed_power) / o.total_power) : 0;
+  return [
+    String(o.id),
+    w.owner ? link("account", w.owner, short(w.owner, 10)) : "–",
+    w.recipient ? h("code", { title: w.recipient }, short(w.recipient, 8)) : "–",
+    w.amount !== undefined ? amount(w.amount) : "–",
+    h("span", { class: o.quorum ? "ok" : "warn" },
+      `${o.signatures.length} signatures, ${pct}% of power${o.quorum ? ": quorum, ready to relay" : ""}${w.expired ? " (expired)" : ""}`),
+  ];
 }
 
 export async function bridgePanel() {
@@ -105,30 +111,40 @@ export async function bridgePanel() {
   } catch {
     return;
   }
-  const configured = info.ok && info.body && info.body.configured !== false;
+  const configured = Boolean(info.ok && info.body && info.body.configured);
   section.hidden = !configured;
   nav.hidden = !configured;
   if (!configured) return;
   const b = info.body;
-  const parts = [scalarFacts(b)];
-  const locked = b.locked ?? b.locked_on_ethereum;
-  const minted = b.minted ?? b.wrapped_supply ?? b.supply;
-  if (locked !== undefined && minted !== undefined) {
-    const ok = BigInt(locked) >= BigInt(minted);
-    parts.push(h("p", { "data-invariant": ok ? "ok" : "broken", class: ok ? "ok" : "bad" },
-      `Locked on Ethereum ${amount(locked)} ${ok ? "≥" : "<"} minted here ${amount(minted)}${ok ? "" : ": the invariant is broken"}`));
-  }
-  const count = Number(b.deposits ?? b.deposit_count ?? b.next_deposit ?? b.last_deposit ?? 0);
-  const deposits = [];
-  if (count > 0) {
-    const ns = [];
-    for (let n = count; n > Math.max(0, count - 10); n--) ns.push(n);
-    const got = await Promise.all(ns.map((n) => get(`/v1/bridge/deposits/${n}`).catch(() => null)));
-    for (const r of got) if (r && r.ok) deposits.push(r.body);
-  }
-  parts.push(table("Deposits (Ethereum to here), newest first", ["#", "To", "Amount", "Attestations", "Tx"], itemRows(deposits), "none seen"));
-  const out = await get("/v1/bridge/outbox?kind=withdrawal").catch(() => null);
-  const items = out && out.ok ? (out.body.items ?? out.body.withdrawals ?? out.body.outbox ?? []) : [];
-  parts.push(table("Withdrawals (here to Ethereum)", ["#", "To", "Amount", "Signatures", "Tx"], itemRows(items), "none queued"));
+  const cfg = b.config || {};
+  const scale = BigInt(cfg.scale ?? 1);
+  const minted = BigInt(b.minted ?? 0);
+  const withdrawn = BigInt(b.withdrawn ?? 0);
+  const deposited = BigInt(b.deposited ?? 0);
+  const holds = minted * scale <= deposited;
+  const parts = [
+    facts([
+      ["Status", b.halted ? h("span", { class: "bad" }, `HALTED: ${b.halted.reason}`) : b.paused ? h("span", { class: "warn" }, "paused") : h("span", { class: "ok" }, "running")],
+      ["Ethereum chain", String(cfg.eth_chain_id ?? "–")],
+      ["Vault", cfg.vault ? h("code", {}, cfg.vault) : "not set yet"],
+      ["Wrapped point type", cfg.symbol ? link("asset", cfg.symbol) : "–"],
+      ["Locked (deposited into the vault)", `${amount(deposited)} token units`],
+      ["Minted here", `${amount(minted)} ${cfg.symbol || ""} (= ${amount(minted * scale)} token units)`],
+      ["Burned for withdrawals", `${amount(withdrawn)} ${cfg.symbol || ""}; outstanding ${amount(minted - withdrawn)}`],
+      ["Invariant", h("span", { class: holds ? "ok" : "bad", "data-invariant": holds ? "ok" : "broken" },
+        holds ? "holds: minted never exceeds what was locked" : "BROKEN: more minted than locked")],
+      ["Validators", `${b.validators}, quorum ${b.quorum}`],
+    ]),
+  ];
+  const next = Number(b.next_deposit_nonce ?? 1);
+  const nonces = [];
+  for (let n = next + 2; n >= Math.max(1, next - RECENT); n--) nonces.push(n);
+  const got = await Promise.all(nonces.map((n) => get(`/v1/bridge/deposits/${n}`).catch(() => null)));
+  const deposits = got.filter((r) => r && r.ok).map((r) => r.body);
+  parts.push(table("Deposits (Ethereum to here), newest first", ["Nonce", "Recipient", "Amount", "Attestations", "Ethereum tx"], deposits.map(depositRow), "none yet"));
+  const from = Math.max(1, Number(b.next_withdrawal_id ?? 1) - RECENT);
+  const out = await get(`/v1/bridge/outbox?kind=withdrawal&from=${from}&limit=${RECENT}`).catch(() => null);
+  const items = out && out.ok && Array.isArray(out.body) ? out.body.slice().reverse() : [];
+  parts.push(table("Withdrawals (here to Ethereum), newest first", ["Id", "Owner", "Ethereum recipient", "Amount", "Signatures"], items.map(withdrawalRow), "none yet"));
   fill($("#bridge-body"), parts);
 }

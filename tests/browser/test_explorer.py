@@ -181,6 +181,116 @@ def test_unreachable_api_leaves_readable_text(
     page.screenshot(path=artifacts / "10-api-unreachable.png", full_page=True)
 
 
+BRIDGE_STATUS = {
+    "height": 50,
+    "configured": True,
+    "config": {
+        "eth_chain_id": 31337,
+        "vault": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "token_decimals": 18,
+        "wrapped_decimals": 6,
+        "scale": 10**12,
+        "symbol": "WSCC",
+        "withdraw_ttl": 86400,
+    },
+    "paused": False,
+    "halted": None,
+    "next_deposit_nonce": 3,
+    "next_withdrawal_id": 2,
+    "valset_nonce": 1,
+    "change_nonce": 1,
+    "minted": 7_000_000,
+    "withdrawn": 1_000_000,
+    "deposited": str(7 * 10**18 + 5),
+    "suspended": 0,
+    "validators": 4,
+    "quorum": 3,
+}
+
+
+def _deposit(nonce: int, minted: bool, attesters: int) -> dict[str, object]:
+    content = {
+        "nonce": nonce,
+        "eth_tx": "0x" + f"{nonce:02x}" * 32,
+        "log_index": 0,
+        "amount": str(nonce * 10**18),
+        "recipient": format_address(sender_key(1).address()),
+    }
+    atts = [
+        {"validator": f"{i:02x}" * 32, "digest": "0x" + "ab" * 32, "deposit": content}
+        for i in range(attesters)
+    ]
+    record = {
+        **content,
+        "digest": "0x" + "ab" * 32,
+        "minted": nonce * 10**6,
+        "credited": content["recipient"],
+        "height": 9,
+    }
+    return {
+        "nonce": nonce,
+        "status": "minted" if minted else "pending",
+        "quorum": 3,
+        "attestations": atts,
+        "record": record if minted else None,
+    }
+
+
+def test_bridge_panel_hidden_unless_configured(
+    page: Page, cluster: Cluster, artifacts: Path
+) -> None:
+    open_explorer(page, cluster)  # this network has no bridge configured
+    expect(page.locator("#mall-body")).not_to_contain_text("Loading")
+    expect(page.locator("#bridge")).to_be_hidden()
+
+    answers: dict[str, object] = {
+        "/v1/bridge": BRIDGE_STATUS,
+        "/v1/bridge/deposits/1": _deposit(1, True, 3),
+        "/v1/bridge/deposits/2": _deposit(2, True, 4),
+        "/v1/bridge/deposits/3": _deposit(3, False, 2),
+    }
+    withdrawal = {
+        "kind": "withdrawal",
+        "id": 1,
+        "message": {},
+        "digest": "0x" + "cd" * 32,
+        "signatures": [{"eth_address": "0x" + "11" * 20, "signature": "0x" + "22" * 65}] * 2,
+        "signed_power": 2,
+        "total_power": 4,
+        "quorum": False,
+        "signing_valset": 1,
+        "withdrawal": {
+            "owner": format_address(sender_key(2).address()),
+            "recipient": "0x" + "33" * 20,
+            "amount": 1_000_000,
+            "token_amount": str(10**18),
+            "expiry": 10**10,
+            "expired": False,
+            "renewals": 0,
+        },
+    }
+
+    def bridge(route: Route) -> None:
+        path = route.request.url.split("?")[0].removeprefix(cluster.nodes[0].url)
+        if path == "/v1/bridge/outbox":
+            route.fulfill(json=[withdrawal])
+        elif path in answers:
+            route.fulfill(json=answers[path])
+        else:
+            route.fulfill(status=404, json={"code": "bridge_deposit_not_found", "message": "no"})
+
+    page.route(re.compile(r".*/v1/bridge.*"), bridge)
+    page.reload()
+    panel = page.locator("#bridge")
+    expect(panel).to_be_visible(timeout=20_000)
+    expect(panel.locator('[data-invariant="ok"]')).to_be_visible()
+    expect(panel).to_contain_text("pending: 2 of 3 attestations")
+    expect(panel).to_contain_text("minted 2,000,000 (4 attestations)")
+    expect(panel).to_contain_text("2 signatures, 50% of power")
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "12-bridge.png", full_page=True)
+
+
 def test_phone_width_is_readable(page: Page, cluster: Cluster, artifacts: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     open_explorer(page, cluster)
