@@ -44,6 +44,7 @@ async def start_watcher(
     if not b.eth_rpc:
         return None
     signer = load_bridge_signer(config)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per poll request otherwise
     settings = WatcherSettings(
         confirmations=b.confirmations,
         poll_interval=b.poll_interval_ms / 1000,

@@ -77,6 +77,22 @@ def merkle(total_keys: int, update_keys: int, rounds: int) -> None:
     )
 
 
+@bench.command("bridge")
+@click.option("--deposits", default=40, show_default=True)
+@click.option("--withdrawals", default=40, show_default=True)
+@click.option("--confirmations", default=2, show_default=True)
+def bridge_bench(deposits: int, withdrawals: int, confirmations: int) -> None:
+    """Deposits and withdrawals per minute end to end on anvil with 4 validators."""
+    from scctn_node.bench.bridge import BridgeBenchSettings, run
+
+    if deposits < 1 or withdrawals < 1 or confirmations < 0:
+        raise click.BadParameter("--deposits and --withdrawals >= 1, --confirmations >= 0")
+    _print(
+        "bridge on anvil (4 validators, a block per second)",
+        run(BridgeBenchSettings(deposits, withdrawals, confirmations)),
+    )
+
+
 def _optional(module: str) -> Callable[..., dict[str, Any]] | None:
     try:
         return importlib.import_module(module).run  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ stderr and a non-zero exit (1 refused, 2 unreachable or a wrong command line).
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -572,6 +573,7 @@ def relay_cmd(
     from scctn_node.logging import setup_logging
 
     setup_logging("text", "info")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     account = load_account(keyfile, password_file)
     settings = RelayerSettings(
         confirmations=confirmations,
