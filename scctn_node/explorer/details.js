@@ -188,9 +188,11 @@ async function accountView(address, el) {
   ]);
   const more = [];
   if (cards && cards.ok) {
-    more.push(table("Rights cards", ["Issuer", "Card", "Details"], cards.body.cards.map((c) => [
-      link("account", c.issuer), String(c.card_id ?? c.id ?? "–"),
-      Object.entries(c).filter(([k]) => !["issuer", "card_id", "holder", "height"].includes(k)).map(([k, v]) => `${k}: ${valueNode(v)}`).join("; "),
+    more.push(table("Rights cards", ["Issuer", "Card", "Class", "Attributes", "Mining pending", "Issued at"], cards.body.cards.map((c) => [
+      link("account", c.issuer, short(c.issuer, 10)), String(c.card_id), String(c.class),
+      Object.entries(c.attributes || {}).map(([k, v]) => `${k}=${v}`).join(", ") || "–",
+      Object.entries(c.mining_pending || {}).map(([k, v]) => `${k}: ${amount(v)}`).join(", ") || "–",
+      link("block", c.issued_height),
     ]), "none"));
   }
   if (subs && subs.ok) {

@@ -35,6 +35,16 @@ export class LiveChain {
     const have = new Set(this.blocks.map((b) => b.height));
     const heights = [];
     for (let x = top; x > Math.max(0, top - KEEP_BLOCKS); x--) if (!have.has(x)) heights.push(x);
+    // older blocks with transactions, from this node's commit history, for the tx list
+    const recent = await get("/v1/explorer/commits?seconds=3600").catch(() => null);
+    if (recent && recent.ok) {
+      let txs = 0;
+      for (const c of recent.body.commits.slice().reverse()) {
+        if (txs >= KEEP_TXS) break;
+        if (c.txs > 0 && !have.has(c.height) && !heights.includes(c.height)) heights.push(c.height);
+        txs += c.txs;
+      }
+    }
     const got = await Promise.all(heights.map((x) => get(`/v1/blocks/${x}`).catch(() => null)));
     for (const r of got) if (r && r.ok) this.addBlock(r.body, r.body.receipts || [], false);
     this.render();

@@ -1,7 +1,7 @@
 // The overview panels: point types, governance proposals, mall listings and auctions,
 // and the Ethereum bridge (shown only when the node's /v1/bridge says it is configured).
 
-import { enc, get } from "./api.js";
+import { get } from "./api.js";
 import { $, amount, facts, fill, h, link, short, table } from "./dom.js";
 import { valueNode } from "./details.js";
 
@@ -15,10 +15,11 @@ export async function assetsPanel() {
     const r = await get("/v1/assets");
     if (!r.ok) throw new Error(r.body.message);
     const assets = r.body.assets;
-    const holders = await Promise.all(assets.map((a) => get(`/v1/explorer/holders/${enc(a.symbol)}`).catch(() => null)));
-    fill(el, table("Point types", ["Symbol", "Name", "Issuer", "Supply", "Cap", "Holders", "Rules"], assets.map((a, i) => [
+    const counts = await get("/v1/explorer/holders").catch(() => null);
+    const holders = counts && counts.ok ? counts.body.holders : null;
+    fill(el, table("Point types", ["Symbol", "Name", "Issuer", "Supply", "Cap", "Holders", "Rules"], assets.map((a) => [
       link("asset", a.symbol), a.name, link("account", a.issuer, short(a.issuer, 10)), amount(a.supply), amount(a.cap),
-      holders[i] && holders[i].ok ? amount(holders[i].body.holders) : "–",
+      holders ? amount(holders[a.symbol] ?? 0) : "–",
       Array.isArray(a.rules) ? a.rules.join(", ") : String(a.rules ?? ""),
     ]), "none issued yet"));
   } catch (err) {

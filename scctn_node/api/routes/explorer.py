@@ -6,9 +6,11 @@ and the few read endpoints it needs that the rest of the API does not give:
   primary and view changes;
 - `/v1/explorer/commits`: the blocks this node committed in the last minutes (height,
   time, transactions, proposal-to-commit latency), for the latency and throughput charts;
-- `/v1/explorer/holders/{symbol}`: how many accounts hold a point type (a state scan);
+- `/v1/explorer/holders[/{symbol}]`: how many accounts hold each point type (a bounded
+  state scan, reused for 10 s or while the height stays);
 - `/v1/explorer/accounts/{account}/txs`: an account's transactions in the recent blocks
-  (a scan of at most `blocks` blocks; the node keeps no index by account);
+  (a scan of at most `blocks` blocks and 20,000 transactions; the node keeps no index by
+  account);
 - `/v1/explorer/accounts/{address}/subaccounts`: custody sub-accounts holding points.
 
 The page uses only these and the public API; everything here is public chain data.
@@ -48,7 +50,9 @@ CSP = (
 VOTE_WINDOW = 64  # recent commit certificates scanned for each validator's last vote
 MAX_SCAN_BLOCKS = 5_000
 MAX_ACCOUNT_TXS = 100
-MAX_HOLDER_KEYS = 200_000
+MAX_SCAN_TXS = 20_000  # an account's txs: stop before decoding more than this many
+MAX_HOLDER_KEYS = 100_000
+HOLDERS_TTL_S = 10
 MAX_LISTED = 1_000
 
 
@@ -167,28 +171,45 @@ def routes(service: NodeService) -> APIRouter:
             out.append({"height": h, "time_ms": int(at * 1000), "txs": txs, "latency_ms": latency})
         return {"now_ms": int(now * 1000), "seconds": seconds, "commits": out}
 
-    @router.get("/v1/explorer/holders/{symbol}", summary="How many accounts hold a point type")
-    async def holders(symbol: str) -> dict[str, Any]:
-        state = state_view(service)
-        if ledger.get_asset(state, symbol) is None:
-            raise NotFound(f"no point type {symbol!r}", "asset_not_found")
+    holder_cache: dict[str, Any] = {}
+
+    def holder_counts() -> dict[str, Any]:
+        """Holders per symbol, one bounded scan of the balances, reused for a while: the
+        scan runs on the node's event loop, so pages polling it must not repeat it."""
         at = height(service)
-        count = 0
+        cached = holder_cache.get("value")
+        if cached is not None and (
+            cached["height"] == at or time.monotonic() - holder_cache["at"] < HOLDERS_TTL_S
+        ):
+            return dict(cached)
+        counts: dict[str, int] = {}
         scanned = 0
-        for key, _ in state_items(service, ledger.BALANCE):
+        state = state_view(service)
+        for key, raw in state_items(service, ledger.BALANCE):
             scanned += 1
             if scanned > MAX_HOLDER_KEYS:
                 break
             parts = _balance_key_parts(key)
-            if parts is None or parts[1] != symbol:
-                continue
-            if ledger.get_balance(state, parts[0], symbol, at) > 0:
-                count += 1
+            if parts is not None and ledger.holdings_view(state, [(parts[1], raw)], at):
+                counts[parts[1]] = counts.get(parts[1], 0) + 1
+        value = {"height": at, "holders": counts, "complete": scanned <= MAX_HOLDER_KEYS}
+        holder_cache.update(value=value, at=time.monotonic())
+        return dict(value)
+
+    @router.get("/v1/explorer/holders", summary="How many accounts hold each point type")
+    async def all_holders() -> dict[str, Any]:
+        return holder_counts()
+
+    @router.get("/v1/explorer/holders/{symbol}", summary="How many accounts hold a point type")
+    async def holders(symbol: str) -> dict[str, Any]:
+        if ledger.get_asset(state_view(service), symbol) is None:
+            raise NotFound(f"no point type {symbol!r}", "asset_not_found")
+        counts = holder_counts()
         return {
             "symbol": symbol,
-            "holders": count,
-            "height": at,
-            "complete": scanned <= MAX_HOLDER_KEYS,
+            "holders": counts["holders"].get(symbol, 0),
+            "height": counts["height"],
+            "complete": counts["complete"],
         }
 
     @router.get(
@@ -203,10 +224,12 @@ def routes(service: NodeService) -> APIRouter:
         top = height(service)
         found: list[dict[str, Any]] = []
         lowest = top
+        budget = MAX_SCAN_TXS
         for h in range(top, max(0, top - blocks), -1):
             block = store.block(h)
-            if block is None:
+            if block is None or len(block.txs) > budget:
                 break
+            budget -= len(block.txs)
             lowest = h
             receipts = store.receipts(h)
             for i, stx in enumerate(block.txs):

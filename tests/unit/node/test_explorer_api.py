@@ -161,6 +161,8 @@ def test_holders_count_accounts_with_a_balance() -> None:
     assert get_json(client, "/v1/explorer/holders/PTS")["holders"] == 5
     assert get_json(client, "/v1/explorer/holders/GEM")["holders"] == 2
     assert get_json(client, "/v1/explorer/holders/NOPE", 404)["code"] == "asset_not_found"
+    every = get_json(client, "/v1/explorer/holders")
+    assert (every["holders"], every["complete"]) == ({"PTS": 5, "GEM": 2}, True)
 
 
 def test_custody_subaccounts() -> None:
