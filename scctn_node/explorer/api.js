@@ -56,3 +56,16 @@ export class ApiError extends Error {
 }
 
 export const enc = encodeURIComponent;
+
+// Decimals per point type (for showing base units as whole points), refreshed each minute.
+let decimalsCache = { at: 0, map: new Map() };
+export async function decimals() {
+  if (Date.now() - decimalsCache.at < 60_000) return decimalsCache.map;
+  try {
+    const body = await getBody("/v1/assets");
+    decimalsCache = { at: Date.now(), map: new Map(body.assets.map((a) => [a.symbol, a.decimals])) };
+  } catch {
+    // keep what we had: amounts then show in base units
+  }
+  return decimalsCache.map;
+}

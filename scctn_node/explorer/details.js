@@ -2,8 +2,8 @@
 // its balance proofs verified here) and a point type. Not found and malformed answers are
 // shown as messages.
 
-import { ApiError, enc, get, getBody } from "./api.js";
-import { amount, facts, fill, h, link, short, table, timeText } from "./dom.js";
+import { ApiError, decimals, enc, get, getBody } from "./api.js";
+import { amount, facts, fill, h, link, points, short, table, timeText, units } from "./dom.js";
 import { lineChart } from "./charts.js";
 import { verifyProof, toHex } from "./proof.js";
 import { balanceOfHolding, decodeAccount } from "./codec.js";
@@ -153,6 +153,7 @@ function download(name, obj) {
 async function accountView(address, el) {
   const acct = await must(`/v1/accounts/${address.split("/").map(enc).join("/")}?prove=true`);
   const { root, results } = await checkProofs(acct);
+  const dec = await decimals();
   const balanceRows = Object.entries(acct.balances).map(([sym, bal]) => {
     const res = results[sym] || { ok: false, why: "no proof in the answer" };
     const p = acct.proofs[`balance:${sym}`];
@@ -165,7 +166,7 @@ async function accountView(address, el) {
         account: acct.address, symbol: sym, balance: bal, height: acct.height, state_root: root, ...p,
       }),
     }, "Download proof");
-    return [link("asset", sym), amount(bal), cell, btn];
+    return [link("asset", sym), points(bal, dec.get(sym), sym), cell, btn];
   });
   const parts = [
     h("h2", { id: "detail-title" }, "Account"),
@@ -216,14 +217,16 @@ async function assetView(symbol, el) {
     facts([
       ["Name", a.name],
       ["Issuer", link("account", a.issuer)],
-      ["Supply (outstanding)", amount(a.supply)],
-      ["Cap", amount(a.cap)],
+      ["Supply (outstanding)", points(a.supply, a.decimals, a.symbol)],
+      ["Cap", points(a.cap, a.decimals, a.symbol)],
       ["Holders", holders && holders.ok ? amount(holders.body.holders) : "–"],
       ["Decimals", String(a.decimals)],
       ["Rules", Array.isArray(a.rules) ? a.rules.join(", ") || "–" : String(a.rules)],
       ["Expiry", a.expiry_blocks ? `${a.expiry_blocks} blocks after issue` : "never"],
       ["Frozen", a.frozen || "no"],
-      ["Liability", `issued ${amount(li.issued)}, redeemed ${amount(li.redeemed)}, expired ${amount(li.expired)}, clawed back ${amount(li.clawed_back)}`],
+      ["Liability", ["issued ", points(li.issued, a.decimals), ", redeemed ", points(li.redeemed, a.decimals),
+        ", expired ", points(li.expired, a.decimals), ", clawed back ", points(li.clawed_back, a.decimals),
+        li.currency ? ` (value of the outstanding points: ${units(li.outstanding_value_micros, 6)} ${li.currency})` : ""]],
     ]),
     h("div", { id: "issuance" }, h("p", {}, "Loading issuance over time…")));
   await issuanceChart(symbol, el.querySelector("#issuance"));

@@ -44,6 +44,22 @@ export function amount(v) {
   return typeof v === "bigint" || typeof v === "number" ? v.toLocaleString("en-US") : String(v ?? "–");
 }
 
+// An amount in base units shown in whole points: 250000 with 2 decimals -> "2,500.00".
+export function units(v, decimals) {
+  if (v === null || v === undefined) return "–";
+  if (!decimals) return amount(v);
+  const n = BigInt(v);
+  const scale = 10n ** BigInt(decimals);
+  const whole = (n / scale).toLocaleString("en-US");
+  return `${whole}.${(n % scale).toString().padStart(decimals, "0")}`;
+}
+
+// A node showing whole points, with the exact base units as its tooltip.
+export function points(v, decimals, symbol = "") {
+  const text = `${units(v, decimals)}${symbol ? ` ${symbol}` : ""}`;
+  return h("span", { title: `${amount(v)} base units` }, text);
+}
+
 export function ago(ms) {
   if (ms === null || ms === undefined) return "never";
   if (ms < 1000) return "just now";

@@ -1,8 +1,8 @@
 // The overview panels: point types, governance proposals, mall listings and auctions,
 // and the Ethereum bridge (shown only when the node's /v1/bridge says it is configured).
 
-import { get } from "./api.js";
-import { $, amount, facts, fill, h, link, short, table } from "./dom.js";
+import { decimals, get } from "./api.js";
+import { $, amount, facts, fill, h, link, points, short, table } from "./dom.js";
 import { valueNode } from "./details.js";
 
 function offline(el, what, err) {
@@ -18,7 +18,7 @@ export async function assetsPanel() {
     const counts = await get("/v1/explorer/holders").catch(() => null);
     const holders = counts && counts.ok ? counts.body.holders : null;
     fill(el, table("Point types", ["Symbol", "Name", "Issuer", "Supply", "Cap", "Holders", "Rules"], assets.map((a) => [
-      link("asset", a.symbol), a.name, link("account", a.issuer, short(a.issuer, 10)), amount(a.supply), amount(a.cap),
+      link("asset", a.symbol), a.name, link("account", a.issuer, short(a.issuer, 10)), points(a.supply, a.decimals), points(a.cap, a.decimals),
       holders ? amount(holders[a.symbol] ?? 0) : "–",
       Array.isArray(a.rules) ? a.rules.join(", ") : String(a.rules ?? ""),
     ]), "none issued yet"));
@@ -51,19 +51,19 @@ export async function governancePanel() {
 export async function mallPanel() {
   const el = $("#mall-body");
   try {
-    const [listings, auctions] = await Promise.all([get("/v1/mall/listings"), get("/v1/explorer/auctions")]);
+    const [listings, auctions, dec] = await Promise.all([get("/v1/mall/listings"), get("/v1/explorer/auctions"), decimals()]);
     const parts = [];
     if (listings.ok) {
       parts.push(table("Listings", ["Item", "Supplier", "Price", "Stock", "Sold"], listings.body.listings.map((l) => [
         `${l.title} (${l.listing_id})`, link("account", l.supplier, short(l.supplier, 10)),
-        [amount(l.price), " ", link("asset", l.symbol)], amount(l.stock), amount(l.sold),
+        [points(l.price, dec.get(l.symbol)), " ", link("asset", l.symbol)], amount(l.stock), amount(l.sold),
       ]), "nothing listed"));
     }
     if (auctions.ok) {
       parts.push(table("Auctions", ["Item", "Status", "Highest bid", "Next bid", "Bids", "Ends at"], auctions.body.auctions.map((a) => [
         `${a.title} (${a.auction_id})`, a.status,
-        a.highest_bidder ? [amount(a.highest_bid), " ", a.symbol, " by ", link("account", a.highest_bidder, short(a.highest_bidder, 8))] : `reserve ${amount(a.reserve)} ${a.symbol}`,
-        amount(a.next_min_bid), String(a.bids), link("block", a.end),
+        a.highest_bidder ? [points(a.highest_bid, dec.get(a.symbol), a.symbol), " by ", link("account", a.highest_bidder, short(a.highest_bidder, 8))] : ["reserve ", points(a.reserve, dec.get(a.symbol), a.symbol)],
+        points(a.next_min_bid, dec.get(a.symbol), a.symbol), String(a.bids), link("block", a.end),
       ]), "no open auctions"));
     }
     fill(el, parts.length ? parts : h("p", { class: "empty" }, "This node does not serve the mall."));

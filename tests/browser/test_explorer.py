@@ -22,6 +22,7 @@ from vm.tx import Transaction
 
 pytestmark = pytest.mark.integration
 
+MEMO = '<img src=x onerror="window.__injected = 1">'  # shown as text, never run
 RED = "rgb(198, 40, 40)"
 GREEN = "rgb(26, 127, 55)"
 
@@ -50,7 +51,7 @@ def transfer(cluster: Cluster, nonce: int, to: bytes, amount: int) -> str:
         nonce,
         10_000,
         10**6,
-        "explorer test",
+        MEMO,
         (Transfer("PTS", to, amount),),
     )
     return submit(cluster.nodes[0], [tx.sign(key).encode()])[0]
@@ -77,6 +78,9 @@ def test_transfer_appears_live_and_searching_its_hash_opens_it(
     expect(detail.locator('[data-tx-status="committed"]')).to_be_visible()
     expect(detail).to_contain_text("1234")
     expect(detail).to_contain_text(format_address(receiver))
+    expect(detail).to_contain_text(MEMO)  # the memo is text: no element, no script
+    assert detail.locator("img").count() == 0
+    assert page.evaluate("window.__injected") is None
     assert page.evaluate("window.__sameDocument") is True
     page.screenshot(path=artifacts / "3-transaction.png", full_page=True)
 
@@ -99,12 +103,13 @@ def test_malformed_and_unknown_searches_say_so(
 ) -> None:
     open_explorer(page, cluster)
     message = page.locator("#message")
-    for text in ["12abc!", "!!nonsense!!", "0xabc1234567890def"]:
+    for text in ["12abc!", "!!nonsense!!", "0xabc1234567890def", "<b>bold</b>"]:
         page.fill("#q", text)
         page.press("#q", "Enter")
         expect(message).to_be_visible()
         expect(message).to_have_attribute("data-kind", "malformed")
         expect(message).to_contain_text(text)
+    assert message.locator("b").count() == 0
     page.screenshot(path=artifacts / "5-malformed-search.png", full_page=True)
 
     page.fill(
