@@ -98,9 +98,13 @@ export class Health {
   charts(commits) {
     if (!commits) return h("p", { class: "empty" }, "Commit history is not available from this node.");
     const now = commits.now_ms;
-    const x0 = now - WINDOW_S * 1000;
-    const lat = commits.commits.filter((c) => c.latency_ms !== null).map((c) => [c.time_ms, c.latency_ms]);
-    const buckets = new Array(WINDOW_S / BUCKET_S).fill(0);
+    // the last five minutes, or less while this node's history is shorter (a minute at least)
+    const first = commits.commits.length ? commits.commits[0].time_ms : now;
+    const spanS = Math.min(WINDOW_S, Math.max(60, Math.ceil((now - first) / 1000 / BUCKET_S + 1) * BUCKET_S));
+    const x0 = now - spanS * 1000;
+    const span = spanS >= 120 ? `${Math.round(spanS / 60)} minutes` : `${spanS} s`;
+    const lat = commits.commits.filter((c) => c.latency_ms !== null && c.time_ms >= x0).map((c) => [c.time_ms, c.latency_ms]);
+    const buckets = new Array(spanS / BUCKET_S).fill(0);
     for (const c of commits.commits) {
       const i = Math.floor((c.time_ms - x0) / (BUCKET_S * 1000));
       if (i >= 0 && i < buckets.length) buckets[i] += c.txs;
@@ -108,9 +112,9 @@ export class Health {
     const avg = lat.length ? Math.round(lat.reduce((s, p) => s + p[1], 0) / lat.length) : null;
     const total = buckets.reduce((a, b) => a + b, 0);
     return h("div", { class: "charts" },
-      h("figure", {}, lineChart("Commit latency per block, last 5 minutes", lat, x0, now, "ms"),
-        h("figcaption", {}, `Commit latency (proposal to commit) per block, last 5 minutes${avg === null ? "" : `: average ${avg} ms`}`)),
-      h("figure", {}, barChart("Transactions committed per 10 seconds, last 5 minutes", buckets, "tx"),
-        h("figcaption", {}, `Throughput: transactions per 10 s, last 5 minutes (${total} in all, ${(total / WINDOW_S).toFixed(2)} tx/s)`)));
+      h("figure", {}, lineChart(`Commit latency per block, last ${span}`, lat, x0, now, "ms"),
+        h("figcaption", {}, `Commit latency (proposal to commit) per block, last ${span}${avg === null ? "" : `: average ${avg} ms`}`)),
+      h("figure", {}, barChart(`Transactions committed per 10 seconds, last ${span}`, buckets, "tx"),
+        h("figcaption", {}, `Throughput: transactions per 10 s, last ${span} (${total} in all, ${(total / spanS).toFixed(2)} tx/s)`)));
   }
 }
