@@ -243,6 +243,10 @@ class BridgeWatcher:
 
     def _observe_chain(self, info: dict[str, Any]) -> None:
         halted = info.get("halted")
+        if self.state.chain_halted and not halted:
+            # governance resumed: the halted nonce's attestations were dropped; attest afresh
+            for key in [k for k in self._submitted if k[0] == "d"]:
+                del self._submitted[key]
         self.state.chain_halted = halted if halted else None
         self.metrics.halted.set(1 if (halted or self.state.local_halt) else 0)
 
@@ -308,7 +312,7 @@ class BridgeWatcher:
         }
         for d in scanner.to_attest(next_nonce, recent):
             if await self._already_attested(d):
-                self._submitted[("d", d.nonce)] = now + 3600.0
+                self._submitted[("d", d.nonce)] = now  # looked at again after a while
                 continue
             await self._attest(d)
         for key in [k for k in self._submitted if k[0] == "d" and k[1] < next_nonce]:

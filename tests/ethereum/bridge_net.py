@@ -28,7 +28,7 @@ from scctn_node.bridge.vault import Token, Vault
 from scctn_node.keystore import Keystore
 from scctn_node.localnet import LOCALNET_PASSPHRASE, Localnet, create_network
 from tests.ethereum.anvil import Anvil, start_anvil
-from tests.integration.nodeproc import SCCTN, NodeProcess, free_port
+from tests.integration.nodeproc import SCCTN, NodeProcess
 from vm.ops.catalog import decode_operation
 from vm.ops.registry import CODE_BY_NAME
 from vm.tx import Transaction
@@ -48,6 +48,28 @@ def wait_until(what: str, fn: Callable[[], T], timeout: float = 60.0, every: flo
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         time.sleep(every)
+
+
+def free_ports(n: int) -> int:
+    """A base port with `n` consecutive free ports (a localnet uses base + i)."""
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000 - n)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no block of free ports")
 
 
 @contextmanager
@@ -264,8 +286,8 @@ def bridge_net(
     net = create_network(
         home,
         4,
-        api_port=free_port(),
-        p2p_port=free_port(),
+        api_port=(base := free_ports(8)),
+        p2p_port=base + 4,
         bridge=BridgeSetup(
             anvil.url,
             token=token,

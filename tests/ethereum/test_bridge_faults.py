@@ -1,0 +1,250 @@
+"""Attacks and faults against the bridge end to end (anvil + a 4-validator localnet):
+a forged deposit attestation by one validator, a reorg that removes a deposit before the
+confirmation depth, the relayer killed (kill -9) mid-submission, a validator-set change
+between signing and relaying, and the vault paused while a withdrawal waits."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scctn_node.bridge.rpc import EthRpc
+from scctn_node.bridge.vault import Vault
+from scctn_node.keystore import Keystore
+from scctn_node.localnet import LOCALNET_PASSPHRASE
+from tests.ethereum.anvil import Anvil
+from tests.ethereum.bridge_net import (
+    ENV,
+    BridgeNet,
+    bridge_anvil,
+    bridge_net,
+    dump,
+    wait_until,
+)
+from tests.integration.nodeproc import NodeProcess
+
+pytestmark = pytest.mark.integration
+UNIT = 10**18  # the standard test token has 18 decimals
+SCALE = 10**10
+
+
+@pytest.fixture(scope="module")
+def anvil() -> Iterator[Anvil]:
+    with bridge_anvil() as node:
+        yield node
+
+
+def mint_to_alice(bn: BridgeNet, tokens: int) -> int:
+    bn.deposit(tokens * UNIT, "alice")
+    minted = tokens * UNIT // SCALE
+    wait_until("the mint", lambda: bn.balance("alice") >= minted, 60)
+    return minted
+
+
+def signed(bn: BridgeNet, kind: str, oid: int) -> bool:
+    item = bn.outbox_item(kind, oid)
+    return bool(item and item["quorum"])
+
+
+def mining(bn: BridgeNet, on: bool) -> None:
+    async def go(rpc: EthRpc) -> None:
+        await rpc.request("evm_setIntervalMining", [1 if on else 0])
+        await rpc.set_automine(False)
+
+    bn.eth(go)
+
+
+def test_forged_attestation_halts_and_never_mints_twice(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil) as bn:
+        try:
+            amount = 7 * UNIT
+            dep = bn.deposit(amount, "alice")
+            # validator 3 attests the same deposit with a larger amount, before or after
+            # the honest quorum: either way the disagreement halts minting
+            forged = [
+                141,
+                dep["nonce"],
+                bytes.fromhex(dep["tx"][2:]),
+                0,
+                (amount * 100).to_bytes(32, "big"),
+                bn.key("alice").address(),
+            ]
+            bn.submit(bn.validator_key(3), forged)
+            wait_until("the halt", lambda: bn.bridge()["halted"], 30)
+            halted = bn.bridge()["halted"]
+            assert halted["nonce"] == 1
+            wait_until("the halt in /health", lambda: bn.health()["bridge"]["chain_halted"], 30)
+            reasons = bn.health().get("reasons", [])
+            assert any("halted" in r for r in reasons), reasons
+            assert "scctn_bridge_halted 1.0" in bn.metrics()
+            # never the forged amount, at most the honest one
+            assert bn.balance("alice") in (0, amount // SCALE)
+            # governance resumes; the honest validators attest afresh; minted exactly once
+            bn.govern([147])  # bridge.resume
+            wait_until("the mint", lambda: bn.balance("alice") == amount // SCALE, 60)
+            assert not bn.bridge()["halted"]
+            assert bn.bridge()["next_deposit_nonce"] == 2
+            assert bn.bridge()["minted"] == amount // SCALE
+        except BaseException:
+            print(dump(bn))
+            raise
+
+
+def test_reorg_before_the_depth_is_never_minted(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil, confirmations=3) as bn:
+        try:
+            account = bn.depositor
+            vault_address = bn.vault_address
+            recipient = bn.key("alice").address()
+
+            async def prepare(rpc: EthRpc) -> None:
+                from scctn_node.bridge.vault import Token
+
+                token = Token.at(rpc, await Vault.at(rpc, vault_address).token())
+                await token.approve(account, vault_address, 10**6 * UNIT)
+
+            bn.eth(prepare)
+            mining(bn, False)
+
+            async def doomed_deposit(rpc: EthRpc) -> int:
+                from scctn_node.bridge.vault import sign_transaction
+
+                vault = Vault.at(rpc, vault_address)
+                tx = await sign_transaction(
+                    rpc,
+                    account,
+                    to=vault_address,
+                    data=vault.encode("deposit", 5 * UNIT, recipient),
+                )
+                await rpc.send_raw_transaction(tx.raw)
+                await rpc.mine(1)  # in a block, one deep: not yet past 3 confirmations
+                assert int(await vault.deposit_nonce()) == 1
+                await rpc.reorg(1)  # that block is replaced by an empty one
+                await rpc.request("anvil_dropAllTransactions")
+                await rpc.mine(6)  # now well past the depth: the deposit is gone
+                return int(await vault.deposit_nonce())
+
+            assert bn.eth(doomed_deposit) == 0
+            mining(bn, True)
+            time.sleep(2)  # the watchers scan past the reorged height
+            assert bn.bridge()["next_deposit_nonce"] == 1
+            assert bn.balance("alice") == 0
+            # the next deposit takes nonce 1 and is minted with its own amount
+            bn.deposit(3 * UNIT, "alice")
+            wait_until("the mint", lambda: bn.balance("alice") == 3 * UNIT // SCALE, 60)
+            assert not bn.bridge()["halted"]
+            assert bn.bridge()["minted"] == 3 * UNIT // SCALE
+        except BaseException:
+            print(dump(bn))
+            raise
+
+
+def test_relayer_killed_mid_submission_releases_exactly_once(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil) as bn:
+        try:
+            mint_to_alice(bn, 10)
+            recipient = bytes.fromhex("00" * 19 + "a1")
+            wid = bn.withdraw("alice", recipient, 4 * 10**8)
+            wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
+            relayer_address = bytes.fromhex(
+                __import__("json").loads(bn.relayer_keyfile().read_text())["address"]
+            )
+            mining(bn, False)
+            proc = bn.start_relayer()
+
+            def sent(rpc_tag: str = "pending") -> Any:
+                async def go(rpc: EthRpc) -> bool:
+                    pending = await rpc.get_transaction_count(relayer_address, "pending")
+                    latest = await rpc.get_transaction_count(relayer_address, "latest")
+                    return pending > latest
+
+                return bn.eth(go)
+
+            wait_until("the relayer's transaction", sent, 30)
+            proc.send_signal(signal.SIGKILL)  # mid-submission: sent, not mined
+            proc.wait(10)
+
+            async def lose_it(rpc: EthRpc) -> None:
+                await rpc.request("anvil_dropAllTransactions")
+
+            bn.eth(lose_it)  # the transaction died with the relayer
+            mining(bn, True)
+            bn.start_relayer()  # same data directory: it knows what it sent
+            wait_until("the release", lambda: bn.token_balance(recipient) == 4 * 10**8 * SCALE, 60)
+
+            async def withdrawn_events(rpc: EthRpc) -> int:
+                vault = Vault.at(rpc, bn.vault_address)
+                return len(await vault.get_events("Withdrawn", 0, "latest"))
+
+            time.sleep(2)  # a duplicate, if any, would be mined by now
+            assert bn.token_balance(recipient) == 4 * 10**8 * SCALE
+            assert bn.eth(withdrawn_events) == 1
+            assert bn.vault_view("used", wid) is True
+        except BaseException:
+            print(dump(bn))
+            raise
+
+
+def test_valset_change_between_signing_and_relaying(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil) as bn:
+        try:
+            mint_to_alice(bn, 10)
+            recipient = bytes.fromhex("00" * 19 + "b2")
+            wid = bn.withdraw("alice", recipient, 2 * 10**8)
+            wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
+            # node 0 rotates its bridge key: a new valset, signed by the old one
+            home0 = bn.net.node_home(bn.net.nodes[0])
+            bn.procs[0].stop()
+            Keystore(home0 / "keys").create(
+                "bridge2", LOCALNET_PASSPHRASE, fast=True, key_type="secp256k1"
+            )
+            bn.procs[0] = NodeProcess(home0, env={**ENV, "SCCTN_BRIDGE_KEY": "bridge2"}).start()
+            wait_until("valset 2", lambda: bn.bridge()["valset_nonce"] == 2, 60)
+            wait_until("valset 2 signed", lambda: signed(bn, "valset", 2), 60)
+            bn.start_relayer()
+            wait_until("the release", lambda: bn.token_balance(recipient) == 2 * 10**8 * SCALE, 60)
+            assert bn.vault_view("valsetNonce") == 2
+        except BaseException:
+            print(dump(bn))
+            raise
+
+
+def test_paused_vault_keeps_the_withdrawal_until_unpaused(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil) as bn:
+        try:
+            mint_to_alice(bn, 10)
+            guardian = bn.guardian
+
+            async def pause(rpc: EthRpc) -> dict[str, int]:
+                vault = Vault.at(rpc, bn.vault_address)
+                await vault.pause(guardian)
+                return await vault.limits()
+
+            limits = bn.eth(pause)
+            recipient = bytes.fromhex("00" * 19 + "c3")
+            wid = bn.withdraw("alice", recipient, 10**8)
+            wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
+            bn.start_relayer()
+            time.sleep(3)  # rounds of the relayer against a paused vault
+            assert bn.token_balance(recipient) == 0
+            assert bn.vault_view("used", wid) is False
+            change = [
+                148,
+                limits["perTxCap"].to_bytes(32, "big"),
+                limits["dailyLimit"].to_bytes(32, "big"),
+                limits["largeAmount"].to_bytes(32, "big"),
+                limits["largeDelay"],
+                bytes.fromhex(guardian.address[2:]),
+                True,
+            ]
+            bn.govern(change, "unpause the vault")
+            wait_until("the unpause", lambda: bn.vault_view("paused") is False, 60)
+            wait_until("the release", lambda: bn.token_balance(recipient) == 10**8 * SCALE, 60)
+        except BaseException:
+            print(dump(bn))
+            raise
