@@ -22,9 +22,16 @@ from eth_account.signers.local import LocalAccount
 
 from genesis.document import GenesisBridge, GenesisBridgeKey
 from primitives import eth
-from scctn_node.bridge.actions import LOCAL_CHAIN_IDS, Deployment, default_params, deploy_bridge
+from scctn_node.bridge.actions import (
+    LOCAL_CHAIN_IDS,
+    BridgeActionError,
+    Deployment,
+    default_params,
+    deploy_bridge,
+)
 from scctn_node.bridge.ethkeys import EthSigner, key_binding_proof, write_v3
 from scctn_node.bridge.rpc import EthRpc, EthRpcError
+from scctn_node.bridge.vault import VaultError
 from scctn_node.errors import ConfigError
 from scctn_node.keystore import Keystore
 
@@ -111,7 +118,12 @@ def deploy_for_localnet(
     eth_dir = home / "eth"
     eth_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     depositor = write_v3(eth_dir / "depositor.json", DEMO_PASSWORD, n=2**4)
-    deployment, deployer = trio.run(_deploy, setup, valset, depositor)
+    try:
+        deployment, deployer = trio.run(_deploy, setup, valset, depositor)
+    except (EthRpcError, VaultError, BridgeActionError) as exc:
+        raise ConfigError(
+            f"deploying the bridge on {setup.eth_rpc} failed: {getattr(exc, 'message', exc)}"
+        ) from exc
     genesis_bridge = GenesisBridge(
         eth_chain_id=deployment.eth_chain_id,
         vault=eth.parse_eth_address(deployment.vault),

@@ -96,6 +96,21 @@ def _bridge_info(client: NodeClient) -> dict[str, Any]:
     return info
 
 
+def bridge_setup(eth_rpc: str, token: str, confirmations: int, deployer_keyfile: str | None) -> Any:
+    """What `scctn localnet --bridge-eth-rpc` deploys with (errors as ConfigError)."""
+    from scctn_node.bridge.ethkeys import EthKeyError
+    from scctn_node.bridge.localnet import BridgeSetup
+    from scctn_node.errors import ConfigError
+
+    deployer = None
+    if deployer_keyfile:
+        try:
+            deployer = load_account(deployer_keyfile, None)
+        except EthKeyError as exc:
+            raise ConfigError(exc.message) from exc
+    return BridgeSetup(eth_rpc, token=token, confirmations=confirmations, deployer=deployer)
+
+
 eth_rpc_opt = click.option(
     "--eth-rpc", envvar="SCCTN_ETH_RPC", required=True, help="Ethereum JSON-RPC URL"
 )

@@ -158,6 +158,18 @@ def banner(net: Localnet, nodes: list[tuple[str, int]]) -> str:
     for name in DEMO_ACCOUNTS:
         grants = [f"{a} {p.symbol}" for p in DEMO_POINTS for who, a in p.grants if who == name]
         lines.append(f"  {name:<6} {keys.show(name).address}  {', '.join(grants) or '-'}")
+    from scctn_node.bridge.localnet import load_bridge_info
+
+    bridge = load_bridge_info(net.home)
+    if bridge is not None:
+        lines += [
+            "",
+            f"Bridge: vault {bridge['vault']} on Ethereum {bridge['eth_chain_id']} "
+            f"({bridge['eth_rpc']}), token {bridge['token']}",
+            f"  depositor {bridge['depositor']['address']} keystore "
+            f"{bridge['depositor']['keyfile']} (password {bridge['password']}); "
+            "see docs/bridge.md",
+        ]
     h = f"--home {net.home}"
     lines += [
         "",
@@ -214,6 +226,21 @@ def layout_summary(net: Localnet) -> str:
 )
 @click.option("--start-timeout", type=float, default=60.0, show_default=True)
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--bridge-eth-rpc",
+    default=None,
+    help="new localnets: deploy a test token and the vault there and run the bridge watchers",
+)
+@click.option(
+    "--bridge-token",
+    type=click.Choice(["standard", "scctn-like"]),
+    default="standard",
+    show_default=True,
+)
+@click.option("--bridge-confirmations", type=int, default=2, show_default=True)
+@click.option(
+    "--bridge-deployer-keyfile", default=None, help="V3 keystore (default: anvil's dev account)"
+)
 @handle_errors
 def localnet(
     home: Path,
@@ -225,15 +252,32 @@ def localnet(
     compose: bool,
     start_timeout: float,
     log_format: str,
+    bridge_eth_rpc: str | None,
+    bridge_token: str,
+    bridge_confirmations: int,
+    bridge_deployer_keyfile: str | None,
 ) -> None:
-    """A local development network: N validator processes, funded demo accounts."""
+    """A local development network: N validator processes, funded demo accounts; with
+    --bridge-eth-rpc, bridged to a vault deployed on that Ethereum endpoint."""
     home = home.resolve()
     if do_reset:
         reset(home)
     net = load_network(home)
     if net is None:
+        bridge = None
+        if bridge_eth_rpc:
+            from scctn_node.cli.bridge import bridge_setup
+
+            bridge = bridge_setup(
+                bridge_eth_rpc, bridge_token, bridge_confirmations, bridge_deployer_keyfile
+            )
         net = create_network(
-            home, validators or 1, api_port=api_port, p2p_port=p2p_port, compose=compose
+            home,
+            validators or 1,
+            api_port=api_port,
+            p2p_port=p2p_port,
+            compose=compose,
+            bridge=bridge,
         )
     elif validators is not None and validators != len(net.nodes):
         fail(
