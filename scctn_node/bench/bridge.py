@@ -82,6 +82,11 @@ def _withdraw_many(bn: Any, count: int, amount: int, recipient: bytes) -> None:
 
 
 def run(settings: BridgeBenchSettings) -> dict[str, Any]:
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:  # the harness lives in the source tree's tests/
+        sys.path.insert(0, root)
     from tests.ethereum.bridge_net import bridge_anvil, bridge_net, wait_until
 
     unit = 10**18

@@ -259,3 +259,18 @@ def test_restart_resumes_from_the_lowest_unminted_deposit(tmp_path: Path) -> Non
     trio.run(w2.step)
     assert source.ranges[0][0] == 6
     assert chain.attested() == [2]
+
+
+def test_attests_afresh_after_governance_resumes_a_halt(tmp_path: Path) -> None:
+    w, chain, source = make(tmp_path)
+    source.deposit(1, 1, 5 * SCALE)
+    source.latest = 10
+    trio.run(w.step)
+    assert chain.attested() == [1]
+    chain.halted = {"reason": "two digests", "nonce": 1, "validators": []}
+    trio.run(w.step)
+    assert chain.attested() == [1]  # nothing while halted
+    assert any("halted" in r for r in w.health_reasons())
+    chain.halted = None  # resumed: the chain dropped the attestations of nonce 1
+    trio.run(w.step)
+    assert chain.attested() == [1, 1]
