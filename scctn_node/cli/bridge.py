@@ -486,6 +486,48 @@ def _relay_one(
     return run(main)
 
 
+# ---------------------------------------------------------------------- pause
+@bridge_group.command("pause")
+@eth_rpc_opt
+@keyfile_opt
+@password_opt
+@node_opt
+@home_opt
+@click.option("--vault", "vault_text", default=None, help="default: the node's configured vault")
+@out_opt
+@bridge_errors
+def pause_cmd(
+    eth_rpc: str,
+    keyfile: str,
+    password_file: str | None,
+    node: str | None,
+    home: Path | None,
+    vault_text: str | None,
+    output: str,
+) -> None:
+    """Pause the vault now (the guardian's key). Unpausing takes a signed VaultChange."""
+    from scctn_node.bridge.vault import Vault
+
+    if vault_text:
+        vault_address = eth_address(vault_text, "vault")
+    else:
+        vault_address = eth_address(
+            _bridge_info(NodeClient(resolve_node(node, home)))["config"]["vault"]
+        )
+    account = load_account(keyfile, password_file)
+
+    async def main() -> str:
+        rpc = await _rpc_checked(eth_rpc, None)
+        try:
+            receipt = await Vault.at(rpc, vault_address).pause(account)
+            return "0x" + receipt.tx_hash.hex()
+        finally:
+            await rpc.aclose()
+
+    tx = run(main)
+    emit({"paused": True, "tx": tx}, output, lambda d: f"vault paused in {d['tx']}")
+
+
 # --------------------------------------------------------------------- status
 @bridge_group.command("status")
 @node_opt
