@@ -213,7 +213,7 @@ class Relayer:
                 await self.step()
                 delay = self.settings.poll_interval
                 self.last_error = None
-            except (EthRpcError, RelayerError, VaultError, httpx.HTTPError) as exc:
+            except Exception as exc:  # any failed round is logged and retried with backoff
                 text = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
                 if text != self.last_error:
                     log.warning("relayer: %s", text)
