@@ -5,11 +5,11 @@ between signing and relaying, and the vault paused while a withdrawal waits."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -130,9 +130,21 @@ def test_reorg_before_the_depth_is_never_minted(tmp_path: Path, anvil: Anvil) ->
                 return int(await vault.deposit_nonce())
 
             assert bn.eth(doomed_deposit) == 0
+
+            async def head(rpc: EthRpc) -> int:
+                return await rpc.block_number()
+
+            safe = bn.eth(head) - 3
+            for i in range(4):  # every watcher has read past the reorged block
+                wait_until(
+                    f"watcher {i} scanning",
+                    lambda i=i: bn.health(i)["bridge"]["last_scanned_block"] >= safe,
+                    30,
+                )
             mining(bn, True)
-            time.sleep(2)  # the watchers scan past the reorged height
             assert bn.bridge()["next_deposit_nonce"] == 1
+            code, _, _ = bn.node.request("GET", "/v1/bridge/deposits/1")
+            assert code == 404  # not a single attestation of the vanished deposit
             assert bn.balance("alice") == 0
             # the next deposit takes nonce 1 and is minted with its own amount
             bn.deposit(3 * UNIT, "alice")
@@ -151,21 +163,15 @@ def test_relayer_killed_mid_submission_releases_exactly_once(tmp_path: Path, anv
             recipient = bytes.fromhex("00" * 19 + "a1")
             wid = bn.withdraw("alice", recipient, 4 * 10**8)
             wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
-            relayer_address = bytes.fromhex(
-                __import__("json").loads(bn.relayer_keyfile().read_text())["address"]
-            )
+            relayer_address = bytes.fromhex(json.loads(bn.relayer_keyfile().read_text())["address"])
             mining(bn, False)
             proc = bn.start_relayer()
 
-            def sent(rpc_tag: str = "pending") -> Any:
-                async def go(rpc: EthRpc) -> bool:
-                    pending = await rpc.get_transaction_count(relayer_address, "pending")
-                    latest = await rpc.get_transaction_count(relayer_address, "latest")
-                    return pending > latest
+            async def sent(rpc: EthRpc) -> bool:
+                pending = await rpc.get_transaction_count(relayer_address, "pending")
+                return pending > await rpc.get_transaction_count(relayer_address, "latest")
 
-                return bn.eth(go)
-
-            wait_until("the relayer's transaction", sent, 30)
+            wait_until("the relayer's transaction", lambda: bn.eth(sent), 30)
             proc.send_signal(signal.SIGKILL)  # mid-submission: sent, not mined
             proc.wait(10)
 
@@ -181,7 +187,11 @@ def test_relayer_killed_mid_submission_releases_exactly_once(tmp_path: Path, anv
                 vault = Vault.at(rpc, bn.vault_address)
                 return len(await vault.get_events("Withdrawn", 0, "latest"))
 
-            time.sleep(2)  # a duplicate, if any, would be mined by now
+            async def in_flight(rpc: EthRpc) -> int:
+                pending = await rpc.get_transaction_count(relayer_address, "pending")
+                return pending - await rpc.get_transaction_count(relayer_address, "latest")
+
+            wait_until("nothing in flight", lambda: bn.eth(in_flight) == 0, 30)
             assert bn.token_balance(recipient) == 4 * 10**8 * SCALE
             assert bn.eth(withdrawn_events) == 1
             assert bn.vault_view("used", wid) is True
@@ -230,7 +240,7 @@ def test_paused_vault_keeps_the_withdrawal_until_unpaused(tmp_path: Path, anvil:
             wid = bn.withdraw("alice", recipient, 10**8)
             wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
             bn.start_relayer()
-            time.sleep(3)  # rounds of the relayer against a paused vault
+            time.sleep(3)  # an observation window: several relayer rounds see the paused vault
             assert bn.token_balance(recipient) == 0
             assert bn.vault_view("used", wid) is False
             change = [
