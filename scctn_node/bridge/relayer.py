@@ -374,6 +374,13 @@ class Relayer:
                 if p.mined_block != receipt.block_number:
                     p.mined_block = receipt.block_number
                     self.store.put_pending(p)
+                    log.info(
+                        "%s %d mined in block %d; waiting for %d confirmations",
+                        KIND_NAMES[p.kind],
+                        p.id,
+                        receipt.block_number,
+                        self.settings.confirmations,
+                    )
                 return
             await self._finish(p, h, receipt.status == 1, receipt.block_number)
             return

@@ -258,3 +258,42 @@ def test_paused_vault_keeps_the_withdrawal_until_unpaused(tmp_path: Path, anvil:
         except BaseException:
             print(dump(bn))
             raise
+
+
+def test_relayer_bumps_a_stuck_tx_and_resends_after_a_reorg(tmp_path: Path, anvil: Anvil) -> None:
+    with bridge_net(tmp_path, anvil) as bn:
+        try:
+            mint_to_alice(bn, 10)
+            recipient = bytes.fromhex("00" * 19 + "d4")
+            wid = bn.withdraw("alice", recipient, 10**8)
+            wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
+            mining(bn, False)
+            bn.start_relayer(None, "--confirmations", "3", "--bump-after", "1")
+            wait_until("a gas bump", lambda: "fees bumped" in bn.relayer_log(), 30)
+
+            async def mine(rpc: EthRpc) -> None:
+                await rpc.mine(1)
+
+            bn.eth(mine)  # mined, one deep: not final for a relayer waiting for 3
+            wait_until(
+                "the relayer sees it mined", lambda: "mined in block" in bn.relayer_log(), 30
+            )
+
+            async def reorg(rpc: EthRpc) -> bool:
+                await rpc.reorg(1)  # the block with the withdrawal is replaced
+                await rpc.request("anvil_dropAllTransactions")
+                return bool(await Vault.at(rpc, bn.vault_address).used(wid))
+
+            assert bn.eth(reorg) is False
+            wait_until("a resend", lambda: "reorged away" in bn.relayer_log(), 30)
+            mining(bn, True)
+            wait_until("the release", lambda: bn.token_balance(recipient) == 10**8 * SCALE, 60)
+
+            async def withdrawn_events(rpc: EthRpc) -> int:
+                vault = Vault.at(rpc, bn.vault_address)
+                return len(await vault.get_events("Withdrawn", 0, "latest"))
+
+            assert bn.eth(withdrawn_events) == 1
+        except BaseException:
+            print(dump(bn))
+            raise
