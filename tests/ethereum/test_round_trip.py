@@ -6,6 +6,7 @@ of reverting, rejects zero transfers, decimals set at deployment)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.ethereum.anvil import Anvil
-from tests.ethereum.bridge_net import ENV, bridge_anvil, bridge_net, dump, wait_until
+from tests.ethereum.bridge_net import ENV, BridgeNet, bridge_anvil, bridge_net, dump, wait_until
 from tests.integration.nodeproc import SCCTN
 
 pytestmark = pytest.mark.integration
@@ -25,16 +26,51 @@ def anvil() -> Iterator[Anvil]:
         yield node
 
 
-@pytest.mark.parametrize(("token", "decimals"), [("standard", 18), ("scctn-like", 8)])
-def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int) -> None:
+def scctn(bn: BridgeNet, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*SCCTN, "bridge", *args, "-o", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+# The standard token goes through the Python API and the relayer process; the SCCTN-like
+# one through the CLI as a user runs it (deposit, withdraw --relay, status).
+@pytest.mark.parametrize(
+    ("token", "decimals", "cli"), [("standard", 18, False), ("scctn-like", 8, True)]
+)
+def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int, cli: bool) -> None:
     with bridge_net(tmp_path, anvil, token=token, decimals=decimals) as bn:
         try:
+            keyfile = bn.info["depositor"]["keyfile"]
             scale = int(bn.bridge()["config"]["scale"])
             assert scale == 10 ** (decimals - 8)
             depositor = bytes.fromhex(bn.depositor.address[2:])
             before = bn.token_balance(depositor)
             amount = 12 * 10**decimals + (345 if scale > 1 else 0)  # dust stays locked
-            dep = bn.deposit(amount, "alice")
+            if cli:  # the vault found through the node
+                dep = json.loads(
+                    scctn(
+                        bn,
+                        "deposit",
+                        "--eth-rpc",
+                        anvil.url,
+                        "--keyfile",
+                        keyfile,
+                        "--node",
+                        bn.node.url,
+                        "--amount",
+                        str(amount),
+                        "--to",
+                        bn.address("alice"),
+                    ).stdout
+                )
+            else:
+                dep = bn.deposit(amount, "alice")
             assert dep["nonce"] == 1 and dep["amount"] == amount
             assert bn.token_balance(depositor) == before - amount
             minted = amount // scale
@@ -47,10 +83,35 @@ def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int) -> 
 
             recipient = bytes.fromhex("00" * 19 + "7e")
             burn = 3 * 10**8 + 17
-            wid = bn.withdraw("bob", recipient, burn)
+            if cli:  # burn, wait for the signatures and relay it yourself
+                out = json.loads(
+                    scctn(
+                        bn,
+                        "withdraw",
+                        "--from",
+                        "bob",
+                        "--to",
+                        "0x" + recipient.hex(),
+                        "--amount",
+                        str(burn),
+                        "--node",
+                        bn.node.url,
+                        "--home",
+                        str(bn.root),
+                        "--relay",
+                        "--eth-rpc",
+                        anvil.url,
+                        "--keyfile",
+                        keyfile,
+                    ).stdout
+                )
+                wid = out["id"]
+                assert out["vault_tx"].startswith("0x")
+            else:
+                wid = bn.withdraw("bob", recipient, burn)
+                bn.start_relayer()
             assert wid == 1
             assert bn.balance("bob") == 5 * 10**8 - burn
-            bn.start_relayer()
             wait_until("the release", lambda: bn.token_balance(recipient) == burn * scale, 60)
             assert bn.vault_view("used", wid) is True
             assert bn.token_balance(bn.vault_address) == amount - burn * scale
@@ -58,24 +119,7 @@ def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int) -> 
             info = bn.bridge()
             assert info["minted"] == minted and info["withdrawn"] == burn
 
-            status = subprocess.run(
-                [
-                    *SCCTN,
-                    "bridge",
-                    "status",
-                    "--node",
-                    bn.node.url,
-                    "--eth-rpc",
-                    anvil.url,
-                    "-o",
-                    "json",
-                ],
-                capture_output=True,
-                text=True,
-                env={**ENV},
-                check=False,
-            )
-            assert status.returncode == 0, status.stderr
+            status = scctn(bn, "status", "--node", bn.node.url, "--eth-rpc", anvil.url)
             inv = json.loads(status.stdout)["invariant"]
             assert inv == {
                 "locked_chain_units": (amount - burn * scale) // scale,
