@@ -38,11 +38,19 @@ async function must(path) {
   throw new ApiError(r.status, r.body);
 }
 
-export async function showDetail(kind, value, el, say) {
+let generation = 0;
+
+// Each view fills a box of its own: a view still loading when the next one opens finishes
+// into a detached box and says nothing.
+export async function showDetail(kind, value, section, sayAlways) {
   const views = { block: blockView, tx: txView, account: accountView, asset: assetView };
   const view = views[kind];
-  if (!view) { say("malformed", `Unknown kind of page: ${kind}`); return; }
-  el.hidden = false;
+  if (!view) { sayAlways("malformed", `Unknown kind of page: ${kind}`); return; }
+  const mine = ++generation;
+  const say = (...args) => { if (mine === generation) sayAlways(...args); };
+  const el = h("div", { class: "detail" });
+  section.hidden = false;
+  fill(section, el);
   fill(el, h("p", {}, `Loading ${kind} ${value}…`));
   try {
     await view(value, el);
