@@ -159,3 +159,7 @@ def keys_export(name: str, seed: bool, home: Path | None, passphrase_file: str |
         click.echo(store.export_seed(name, get_passphrase(home, passphrase_file)))
     else:
         click.echo(store.export(name))
+
+
+# `scctn keys add NAME --type secp256k1` reads as well as `keys new`
+keys_group.add_command(keys_new, name="add")

@@ -274,3 +274,18 @@ def test_attests_afresh_after_governance_resumes_a_halt(tmp_path: Path) -> None:
     chain.halted = None  # resumed: the chain dropped the attestations of nonce 1
     trio.run(w.step)
     assert chain.attested() == [1, 1]
+
+
+def test_an_endpoint_on_another_chain_is_refused_and_shown(tmp_path: Path) -> None:
+    w, chain, source = make(tmp_path)
+
+    async def other_chain() -> int:
+        return 1
+
+    source.chain_id = other_chain  # type: ignore[method-assign]
+    source.deposit(1, 1, 5 * SCALE)
+    source.latest = 10
+    with pytest.raises(Exception, match="chain 1"):
+        trio.run(w.step)
+    assert chain.ops == []
+    assert any("wrong chain" in r for r in w.health_reasons())
