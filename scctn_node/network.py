@@ -452,24 +452,23 @@ def validator_links(driver: ConsensusDriver, network: Network) -> list[dict[str,
     long ago it last sent anything (a consensus message, gossip or a status heartbeat)."""
     me = driver.key.public.raw
     now = time.time()
-    out: list[dict[str, object]] = []
-    for v in driver.chain.current_epoch.validators:
-        heard = network.heard.get(v.public_key)
-        is_me = v.public_key == me
-        out.append(
-            {
-                "name": v.name,
-                "public_key": v.public_key.hex(),
-                "self": is_me,
-                "linked": is_me or v.public_key in network.linked,
-                "last_heard_ms": 0
-                if is_me
-                else None
-                if heard is None
-                else int((now - heard) * 1000),
-            }
-        )
-    return out
+
+    def heard_ms(key: bytes) -> int | None:
+        if key == me:
+            return 0
+        at = network.heard.get(key)
+        return None if at is None else int((now - at) * 1000)
+
+    return [
+        {
+            "name": v.name,
+            "public_key": v.public_key.hex(),
+            "self": v.public_key == me,
+            "linked": v.public_key == me or v.public_key in network.linked,
+            "last_heard_ms": heard_ms(v.public_key),
+        }
+        for v in driver.chain.current_epoch.validators
+    ]
 
 
 def consensus_health(driver: ConsensusDriver, network: Network) -> list[str]:

@@ -44,18 +44,20 @@ export class Health {
   }
 
   render(health, status, vals, commits) {
-    const stalled = health.status !== "ok";
+    // "ok", "stalled" (no blocks: 503) or "degraded" (blocks, but something is wrong)
+    const stalled = health.status === "stalled";
+    const degraded = !stalled && health.status !== "ok";
     const reasons = health.reasons || [];
     const cons = (status && status.consensus) || {};
     const vs = (vals && vals.validators) || [];
     const others = vs.filter((v) => !v.self);
     const linked = others.filter((v) => v.linked).length;
-    const badge = h("span", { class: `badge ${stalled ? "bad" : "ok"}`, id: "health-status", "data-status": health.status },
-      stalled ? "STALLED" : "healthy");
+    const badge = h("span", { class: `badge ${stalled ? "bad" : degraded ? "warn" : "ok"}`, id: "health-status", "data-status": health.status },
+      stalled ? "STALLED" : degraded ? String(health.status) : "healthy");
     const body = [
       h("p", {}, "Network: ", badge, " ", stalled ? "— no block committed recently." : "— blocks are being committed."),
       reasons.length ? h("div", { class: stalled ? "offline" : "" },
-        h("p", {}, stalled ? "Why /health says it is stalled:" : "Warnings from /health:"),
+        h("p", {}, stalled ? "Why /health says it is stalled:" : `Why /health says ${degraded ? health.status : "there is something to look at"}:`),
         h("ul", { id: "health-reasons" }, reasons.map((r) => h("li", {}, r)))) : null,
       facts([
         ["Height", link("block", health.height)],
