@@ -29,6 +29,7 @@ class Cluster:
     - Validators listed in `external` get a key, a port and a place in genesis and in
       every peer list, but no process: the test plays them (`start()` skips them and
       `alive()` never lists them).
+    - `base_timeout_ms` is the view-change timeout: how long backups wait for the primary.
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class Cluster:
         *,
         route: Callable[[int, int, int], int] | None = None,
         external: Collection[int] = (),
+        base_timeout_ms: int = 1500,
     ) -> None:
         self.root = root
         self.external = frozenset(external)
@@ -63,7 +65,7 @@ class Cluster:
             passphrase_file=root / "pass",
             overrides={
                 "chain": {"empty_block_interval_ms": 500, "block_interval_ms": 100},
-                "consensus": {"base_timeout_ms": 1500, "status_interval_ms": 500},
+                "consensus": {"base_timeout_ms": base_timeout_ms, "status_interval_ms": 500},
             },
             dial_port=lambda i, j: self._dial_port(i, j, route),
         )

@@ -158,8 +158,25 @@ def metric(node: NodeProcess, name: str) -> float:
 async def scenario(cluster: Cluster, byz: Byzantine) -> None:
     honest = {i: n for i, n in enumerate(cluster.nodes) if i != BYZ}
     call = trio.to_thread.run_sync
+    # Built before the honest nodes start: their view-0 timer runs from their start, and
+    # the equivocating pre-prepares must reach them while view 0 is still current.
+    a, b = await call(equivocating_blocks, cluster)
+    da, db = batch_digest(a), batch_digest(b)
     await call(cluster.start)
     await wait_until("links to the three honest nodes", lambda: byz.linked == set(honest))
+
+    # (c) equivocation: as primary of view 0, pre-prepare block A at seq 1 to validators
+    # 1 and 2 and block B to validator 3. 1 and 2 prepare A (2f prepares: prepared, so
+    # they send COMMIT), 3 prepares B; we send no commit, so nothing commits in view 0.
+    for i, block in ((1, a), (2, a), (3, b)):
+        await byz.send(
+            i, signed(byz.key, BYZ, PrePrepare(View(0), Seq(1), batch_digest(block), block))
+        )
+    commit, prepare = int(MsgKind.COMMIT), int(MsgKind.PREPARE)
+    await wait_until(
+        "1 and 2 prepared A, 3 prepared B",
+        lambda: {(1, commit, da), (2, commit, da), (3, prepare, db)} <= byz.votes,
+    )
     before = {i: await call(invalid_count, n) for i, n in honest.items()}
     rng = random.Random(5)
 
@@ -172,21 +189,6 @@ async def scenario(cluster: Cluster, byz: Byzantine) -> None:
         sent[i] = len(junk)
     for payload in garbage(rng)[:3]:
         byz.node.gossip(payload)  # garbage as transaction gossip as well
-
-    # (c) equivocation: as primary of view 0, pre-prepare block A at seq 1 to validators
-    # 1 and 2 and block B to validator 3. 1 and 2 prepare A (2f prepares: prepared, so
-    # they send COMMIT), 3 prepares B; we send no commit, so nothing commits in view 0.
-    a, b = await call(equivocating_blocks, cluster)
-    da, db = batch_digest(a), batch_digest(b)
-    for i, block in ((1, a), (2, a), (3, b)):
-        await byz.send(
-            i, signed(byz.key, BYZ, PrePrepare(View(0), Seq(1), batch_digest(block), block))
-        )
-    commit, prepare = int(MsgKind.COMMIT), int(MsgKind.PREPARE)
-    await wait_until(
-        "1 and 2 prepared A, 3 prepared B",
-        lambda: {(1, commit, da), (2, commit, da), (3, prepare, db)} <= byz.votes,
-    )
 
     # The honest nodes change view past us, and commit what they are sent.
     hashes = await call(submit, honest[2], transfers(0, 0, 100))
@@ -218,7 +220,8 @@ async def scenario(cluster: Cluster, byz: Byzantine) -> None:
 def test_byzantine_primary_garbage_forgery_and_equivocation_are_tolerated(
     tmp_path: Path,
 ) -> None:
-    cluster = Cluster(tmp_path, 4, external={BYZ})
+    # backups wait 4 s for the primary, so view 0 outlasts a slow start on a loaded machine
+    cluster = Cluster(tmp_path, 4, external={BYZ}, base_timeout_ms=4000)
     byz = Byzantine(cluster)
 
     async def main() -> None:
