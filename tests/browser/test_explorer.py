@@ -2,7 +2,8 @@
 a transfer the test submits appears without a reload and its hash opens it; a balance's
 Merkle proof is verified in the page; a malformed search and an unknown one say so;
 killing a validator turns it red on the dashboard and restarting it turns it green; an
-unreachable API leaves readable text. Screenshots of each state go to
+unreachable API leaves readable text; the bridge panel (from faked answers) without a
+watcher, with one whose invariant holds, and with a broken invariant and a halt. Screenshots of each state go to
 test-artifacts/explorer/."""
 
 from __future__ import annotations
@@ -179,6 +180,9 @@ def test_unreachable_api_leaves_readable_text(
         route.abort("connectionrefused")
 
     page.route(re.compile(r".*/(v1/.*|health)(\?.*)?$"), refuse)
+    # page.route does not see WebSockets: without this, blocks arriving on /v1/ws
+    # replaced the "unreachable" text now and then
+    page.route_web_socket(re.compile(r".*/v1/ws$"), lambda ws: ws.close())
     page.goto(cluster.nodes[0].url + "/explorer/")
     expect(page.locator('[data-health="unreachable"]')).to_be_visible(timeout=20_000)
     expect(page.locator("#blocks")).to_contain_text("unreachable")
@@ -241,6 +245,21 @@ def _deposit(nonce: int, minted: bool, attesters: int) -> dict[str, object]:
     }
 
 
+WATCHER = {
+    "enabled": True,
+    "address": "0x" + "44" * 20,
+    "registered": True,
+    "last_scanned_block": 1234,
+    "invariant_ok": True,
+    "locked": 6_000_000,
+    "minted": 6_000_000,
+    "halted": None,
+    "chain_halted": None,
+    "conflicts": 0,
+    "last_error": None,
+}
+
+
 def test_bridge_panel_hidden_unless_configured(
     page: Page, cluster: Cluster, artifacts: Path
 ) -> None:
@@ -274,6 +293,7 @@ def test_bridge_panel_hidden_unless_configured(
             "renewals": 0,
         },
     }
+    watcher: dict[str, object] = {}  # /health's `bridge` object; empty: the node has none
 
     def bridge(route: Route) -> None:
         path = route.request.url.split("?")[0].removeprefix(cluster.nodes[0].url)
@@ -284,16 +304,75 @@ def test_bridge_panel_hidden_unless_configured(
         else:
             route.fulfill(status=404, json={"code": "bridge_deposit_not_found", "message": "no"})
 
+    def health(route: Route) -> None:  # the real /health, with the watcher's object added
+        real = route.fetch()
+        body = real.json()
+        if watcher:
+            body["bridge"] = dict(watcher)
+        route.fulfill(response=real, json=body)
+
     page.route(re.compile(r".*/v1/bridge.*"), bridge)
-    page.reload()
+    page.route(re.compile(r".*/health$"), health)
     panel = page.locator("#bridge")
+
+    # a node without a watcher: the chain's totals, and no invariant claimed from them
+    page.reload()
     expect(panel).to_be_visible(timeout=20_000)
-    expect(panel.locator('[data-invariant="ok"]')).to_be_visible()
+    expect(panel.locator('[data-invariant="not-watched"]')).to_contain_text(
+        "This node does not watch Ethereum"
+    )
+    assert panel.locator('[data-invariant="ok"], [data-invariant="broken"]').count() == 0
+    expect(panel).to_contain_text("7,000,000,000,000,000,005 token units")  # deposited
+    expect(panel).to_contain_text("6.000000 WSCC")  # outstanding: 7 minted less 1 burned
     expect(panel).to_contain_text("pending: 2 of 3 attestations")
-    expect(panel).to_contain_text("minted 2,000,000 (4 attestations)")
+    expect(panel.locator('[data-deposit="2"]')).to_have_attribute("data-status", "minted")
+    expect(panel.locator('[data-deposit="2"]')).to_contain_text(
+        "minted 2.000000 WSCC (4 attestations)"
+    )
     expect(panel).to_contain_text("2 signatures, 50% of power")
     panel.scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "12-bridge.png", full_page=True)
+    page.screenshot(path=artifacts / "12-bridge-no-watcher.png", full_page=True)
+
+    # a validator's watcher: its reading of the vault against the wrapped supply
+    watcher.update(WATCHER)
+    page.reload()
+    invariant = panel.locator("[data-invariant]")
+    expect(invariant).to_have_attribute("data-invariant", "ok", timeout=20_000)
+    expect(invariant).to_have_css("color", GREEN)
+    watcher_facts = panel.locator('[data-bridge-watcher="on"]')
+    expect(watcher_facts).to_contain_text("as this node's watcher reads Ethereum")
+    expect(watcher_facts).to_contain_text("1,234")  # last scanned Ethereum block
+    expect(watcher_facts).to_contain_text("6.000000 WSCC (the vault's token balance")
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "13-bridge-watcher.png", full_page=True)
+
+    # the vault holds less than is outstanding, and minting is halted on chain
+    names = {
+        v["public_key"]: v["name"]
+        for v in cluster.nodes[0].get("/v1/explorer/validators")["validators"]
+    }
+    keys = sorted(names)[:2]
+    watcher.update(
+        invariant_ok=False,
+        locked=5_500_000,
+        halted="invariant violated: vault holds 5500000 chain units, 6000000 minted",
+        conflicts=1,
+        last_error="InvariantViolated: invariant violated",
+    )
+    halt = {"reason": "conflicting_attestations", "nonce": 3, "validators": keys, "more_nonces": []}
+    answers["/v1/bridge"] = {**BRIDGE_STATUS, "halted": halt}
+    page.reload()
+    expect(invariant).to_have_attribute("data-invariant", "broken", timeout=20_000)
+    expect(invariant).to_contain_text("BROKEN")
+    expect(invariant).to_have_css("color", RED)
+    expect(watcher_facts).to_contain_text("5.500000 WSCC")
+    expect(watcher_facts).to_contain_text("invariant violated: vault holds 5500000")
+    notice = panel.locator('[data-bridge-halted="3"]')
+    expect(notice).to_contain_text("Minting HALTED at deposit 3: conflicting_attestations")
+    for key in keys:
+        expect(notice).to_contain_text(names[key])
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "14-bridge-broken-halted.png", full_page=True)
 
 
 def test_phone_width_is_readable(page: Page, cluster: Cluster, artifacts: Path) -> None:

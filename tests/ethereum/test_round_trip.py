@@ -1,17 +1,21 @@
 """The bridge end to end on anvil with a 4-validator localnet: deposit on Ethereum, mint,
 transfer on the consortium chain, burn, relay, release on Ethereum; balances exact on
 both sides, with the standard test token and the SCCTN-like one (returns false instead
-of reverting, rejects zero transfers, decimals set at deployment)."""
+of reverting, rejects zero transfers, decimals set at deployment). Once the deposit is
+minted, a validator's explorer page (in Chromium) shows it minted with its attestations
+and the supply invariant as that validator's watcher read it from the vault."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.ethereum.anvil import Anvil
 from tests.ethereum.bridge_net import ENV, BridgeNet, bridge_anvil, bridge_net, dump, wait_until
@@ -38,12 +42,58 @@ def scctn(bn: BridgeNet, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def whole(units: int, decimals: int, symbol: str) -> str:
+    """An amount as the explorer shows it: whole points by the point type's decimals."""
+    return f"{units // 10**decimals:,}.{units % 10**decimals:0{decimals}d} {symbol}"
+
+
+def explorer_shows_the_mint(page: Page, bn: BridgeNet, minted: int, artifacts: Path) -> None:
+    """Validator 0's explorer: deposit 1 minted with a quorum of attestations, and the
+    invariant as its watcher read the vault (locked = minted: the deposit's dust stays
+    below one chain unit)."""
+    info = bn.bridge()
+    symbol, decimals = info["config"]["symbol"], info["config"]["wrapped_decimals"]
+
+    def watcher_read_it() -> bool:
+        w = bn.health()["bridge"]
+        return bool(w["invariant_ok"] is True and w["minted"] == minted == w["locked"])
+
+    wait_until("the watcher's reading of the vault", watcher_read_it, 30)
+    page.goto(bn.node.url + "/explorer/")
+    panel = page.locator("#bridge")
+    expect(panel).to_be_visible(timeout=20_000)
+    deposit = panel.locator('[data-deposit="1"]')
+    expect(deposit).to_have_attribute("data-status", "minted", timeout=20_000)
+    seen = int(deposit.get_attribute("data-attestations") or 0)
+    assert info["quorum"] <= seen <= info["validators"]
+    expect(deposit).to_contain_text(
+        f"minted {whole(minted, decimals, symbol)} ({seen} attestations)"
+    )
+    invariant = panel.locator("[data-invariant]")
+    expect(invariant).to_have_attribute("data-invariant", "ok")
+    expect(invariant).to_contain_text("holds")
+    watcher = panel.locator('[data-bridge-watcher="on"]')
+    expect(watcher).to_contain_text(f"{whole(minted, decimals, symbol)} (the vault's token balance")
+    expect(watcher).to_contain_text(re.compile(r"Last scanned Ethereum block\s*[\d,]+"))
+    expect(watcher).to_contain_text(bn.health()["bridge"]["address"])
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "15-bridge-localnet-minted.png", full_page=True)
+
+
 # The standard token goes through the Python API and the relayer process; the SCCTN-like
 # one through the CLI as a user runs it (deposit, withdraw --relay, status).
 @pytest.mark.parametrize(
     ("token", "decimals", "cli"), [("standard", 18, False), ("scctn-like", 8, True)]
 )
-def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int, cli: bool) -> None:
+def test_round_trip(
+    tmp_path: Path,
+    anvil: Anvil,
+    page: Page,
+    artifacts: Path,
+    token: str,
+    decimals: int,
+    cli: bool,
+) -> None:
     with bridge_net(tmp_path, anvil, token=token, decimals=decimals) as bn:
         try:
             keyfile = bn.info["depositor"]["keyfile"]
@@ -77,6 +127,8 @@ def test_round_trip(tmp_path: Path, anvil: Anvil, token: str, decimals: int, cli
             wait_until("the mint", lambda: bn.balance("alice") == minted, 60)
             assert bn.bridge()["next_deposit_nonce"] == 2
             assert bn.token_balance(bn.vault_address) == amount
+            if not cli:  # once is enough: the page is the same for either token
+                explorer_shows_the_mint(page, bn, minted, artifacts)
 
             bn.transfer("alice", "bob", 5 * 10**8)
             assert bn.balance("bob") == 5 * 10**8

@@ -1,5 +1,7 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright for Python. A missing browser
-is a failure (`make test` installs it), never a skip. Screenshots go to
+"""Browser fixtures: Debian's Chromium driven by Playwright for Python, for the explorer
+tests in tests/browser and the bridge end to end in tests/ethereum. They live here so the
+whole run shares one Playwright (a second sync Playwright in the same process fails). A
+missing browser is a failure (`make test` installs it), never a skip. Screenshots go to
 test-artifacts/explorer/ (gitignored)."""
 
 from __future__ import annotations
