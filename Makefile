@@ -10,7 +10,7 @@ LOCALNET_ARGS ?= --validators 4
 LINT_PATHS := primitives scctn_node consensus vm p2p genesis tests
 TYPED_PATHS := primitives consensus vm p2p
 
-.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts install dev clean docker contracts screenshot
+.PHONY: localnet test lint typecheck unit bench bench-vm bench-contracts bench-bridge install dev clean docker contracts screenshot
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +58,13 @@ test: lint typecheck unit
 screenshot: $(STAMP_DEV) | $(CHROMIUM)
 	$(PY) -m tests.browser.screenshot docs/img/dashboard.png
 
-bench: $(STAMP_RUN)
+bench: $(STAMP_DEV) $(STAMP_NPM)
 	$(VENV)/bin/scctn bench all
+	$(VENV)/bin/scctn bench bridge
+
+# the bridge benchmark runs anvil from node_modules and the test harness of a source checkout
+bench-bridge: $(STAMP_DEV) $(STAMP_NPM)
+	$(VENV)/bin/scctn bench bridge
 
 bench-vm: $(STAMP_RUN)
 	$(VENV)/bin/scctn bench vm
