@@ -55,6 +55,7 @@ class BridgeSetup:
     deployer: LocalAccount | None = None  # default: anvil's dev account (local chains)
     change_delay: int = 3_600
     large_delay: int = 3_600
+    large_amount: int | None = None  # token units; None: the default (nothing is queued)
 
 
 def bridge_keys(
@@ -89,6 +90,8 @@ async def _deploy(
         from dataclasses import replace
 
         params = replace(params, change_delay=setup.change_delay, large_delay=setup.large_delay)
+        if setup.large_amount is not None:
+            params = replace(params, large_amount=setup.large_amount)
         if chain_id in LOCAL_CHAIN_IDS:
             for who in (depositor.address, deployer.address):
                 try:

@@ -16,7 +16,7 @@ Theory of operation. Each round:
 3. vault changes (`scheduleChange`, then `applyChange` after the delay).
 4. withdrawals from the cursor: skipped when `used(id)` (someone relayed it), waited for
    while the vault is paused or the signatures lack a quorum of the vault's *current* set.
-5. queued large withdrawals: `release(id)` after their eta.
+5. queued large withdrawals, whoever relayed them: `release(id)` after their eta.
 
 Every transaction is recorded (synced) in LevelDB before it is broadcast, and every
 submission is preceded by a check of its effect on the vault (`used`, nonces) and a gas
@@ -538,7 +538,12 @@ class Relayer:
                 if self.store.get_pending(KIND_WITHDRAWAL, wid) is not None:
                     continue
                 if await vault.used(wid):
-                    self.store.mark_done(KIND_WITHDRAWAL, wid, {"by": "another relayer"})
+                    info: dict[str, Any] = {"by": "another relayer"}
+                    _, amount, eta = await vault.queued(wid)
+                    if amount:  # queued by someone else's withdraw: ours to release all the same
+                        self.store.add_waiting(KIND_RELEASE, wid, {"eta": int(eta)})
+                        info["queued_eta"] = int(eta)
+                    self.store.mark_done(KIND_WITHDRAWAL, wid, info)
                     continue
                 w = message_from_json("withdrawal", item["message"])
                 assert isinstance(w, eth.Withdrawal)

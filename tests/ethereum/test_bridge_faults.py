@@ -6,7 +6,9 @@ between signing and relaying, and the vault paused while a withdrawal waits."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ from tests.ethereum.bridge_net import (
     dump,
     wait_until,
 )
-from tests.integration.nodeproc import NodeProcess
+from tests.integration.nodeproc import SCCTN, NodeProcess
 
 pytestmark = pytest.mark.integration
 UNIT = 10**18  # the standard test token has 18 decimals
@@ -157,9 +159,10 @@ def test_reorg_before_the_depth_is_never_minted(tmp_path: Path, anvil: Anvil) ->
 
 
 def test_relayer_killed_mid_submission_releases_exactly_once(tmp_path: Path, anvil: Anvil) -> None:
-    with bridge_net(tmp_path, anvil) as bn:
+    # above 5 tokens a withdrawal is queued by the vault for largeDelay (3600 s)
+    with bridge_net(tmp_path, anvil, large_amount=5 * UNIT) as bn:
         try:
-            mint_to_alice(bn, 10)
+            mint_to_alice(bn, 18)
             recipient = bytes.fromhex("00" * 19 + "a1")
             wid = bn.withdraw("alice", recipient, 4 * 10**8)
             wait_until("signatures", lambda: signed(bn, "withdrawal", wid), 30)
@@ -195,9 +198,79 @@ def test_relayer_killed_mid_submission_releases_exactly_once(tmp_path: Path, anv
             assert bn.token_balance(recipient) == 4 * 10**8 * SCALE
             assert bn.eth(withdrawn_events) == 1
             assert bn.vault_view("used", wid) is True
+            queued_then_released(bn, wid, relayer_address)
         except BaseException:
             print(dump(bn))
             raise
+
+
+def queued_then_released(bn: BridgeNet, small_wid: int, relayer_address: bytes) -> None:
+    """Withdrawals above largeAmount, one relayed by the relayer and one by a user's
+    `scctn bridge withdraw --relay` while the relayer is down: the vault queues both
+    (WithdrawalQueued, nothing paid), and once the delay has passed on Ethereum the
+    relayer sends release(id) for each, exactly once."""
+    big = 6 * 10**8  # chain units: 6 tokens, above largeAmount
+    to_a, to_b = bytes.fromhex("00" * 19 + "a2"), bytes.fromhex("00" * 19 + "a3")
+    wid_a = bn.withdraw("alice", to_a, big)
+
+    async def events(rpc: EthRpc) -> dict[str, list[int]]:
+        vault = Vault.at(rpc, bn.vault_address)
+        return {
+            name: sorted(int(e.args["id"]) for e in await vault.get_events(name, 0, "latest"))
+            for name in ("WithdrawalQueued", "Withdrawn")
+        }
+
+    wait_until("the relayer's queued withdraw", lambda: bn.eth(events)["WithdrawalQueued"], 60)
+    relayer = bn.relayers[-1]
+    relayer.send_signal(signal.SIGTERM)
+    relayer.wait(10)
+    out = subprocess.run(
+        [*SCCTN, "bridge", "withdraw", "--from", "alice", "--to", "0x" + to_b.hex()]
+        + ["--amount", str(big), "--node", bn.node.url, "--home", str(bn.root), "--relay"]
+        + ["--eth-rpc", bn.anvil.url, "--keyfile", bn.info["depositor"]["keyfile"]]
+        + ["-o", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    wid_b = int(json.loads(out.stdout)["id"])
+    assert [small_wid + 1, small_wid + 2] == [wid_a, wid_b]
+    assert bn.eth(events) == {"WithdrawalQueued": [wid_a, wid_b], "Withdrawn": [small_wid]}
+    etas = []
+    for wid, to in ((wid_a, to_a), (wid_b, to_b)):
+        recipient, amount, eta = bn.vault_view("queued", wid)
+        assert amount == big * SCALE and recipient == to
+        assert bn.token_balance(to) == 0
+        etas.append(eta)
+    assert bn.token_balance(bn.vault_address) == (18 - 4) * UNIT  # both still locked
+    bn.start_relayer()  # same data directory; it did not relay wid_b itself
+
+    async def after_the_delay(rpc: EthRpc) -> None:
+        block = await rpc.get_block("latest")
+        assert block is not None and block.timestamp < min(etas)  # nothing released early
+        await rpc.increase_time(max(etas) - block.timestamp)
+        await rpc.mine(1)
+
+    bn.eth(after_the_delay)
+    paid = [big * SCALE] * 2
+    wait_until("the releases", lambda: [bn.token_balance(to_a), bn.token_balance(to_b)] == paid, 60)
+
+    async def in_flight(rpc: EthRpc) -> int:
+        pending = await rpc.get_transaction_count(relayer_address, "pending")
+        return pending - await rpc.get_transaction_count(relayer_address, "latest")
+
+    wait_until("nothing in flight", lambda: bn.eth(in_flight) == 0, 30)
+    time.sleep(1)  # a few more relayer rounds (poll 0.3 s): none may release again
+    assert bn.eth(events) == {
+        "WithdrawalQueued": [wid_a, wid_b],
+        "Withdrawn": [small_wid, wid_a, wid_b],
+    }
+    assert bn.token_balance(to_a) == bn.token_balance(to_b) == big * SCALE
+    assert bn.vault_view("queued", wid_a)[1] == bn.vault_view("queued", wid_b)[1] == 0
+    assert bn.token_balance(bn.vault_address) == 2 * 10**8 * SCALE  # 18 in, 4 + 6 + 6 out
+    assert bn.relayer_log().count("sent release") == 2
 
 
 def test_valset_change_between_signing_and_relaying(tmp_path: Path, anvil: Anvil) -> None:
