@@ -1,13 +1,23 @@
 """Deposits into the vault on a real anvil: both test tokens (a standard ERC-20 with 18
 decimals and one that behaves like the mainnet SCCTN with 6), fee-on-transfer, bad
-amounts and recipients, and gap-free nonces."""
+amounts and recipients, and gap-free nonces; and a validator's watcher reading them in
+`finality = "finalized"` mode (anvil runs with --slots-in-an-epoch 1, so the finalized tag
+trails the head by a couple of blocks)."""
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
+from typing import Any
 
+import pytest
+from prometheus_client import CollectorRegistry
+
+from scctn_node.bridge.ethkeys import EthSigner
+from scctn_node.bridge.metrics import BridgeMetrics
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import Token, Vault, VaultError, VaultParams, deploy
+from scctn_node.bridge.watcher import BridgeWatcher, RpcEthSource, WatcherSettings
 from tests.ethereum.anvil import address_of
 from tests.ethereum.world import T6, T18, Bound, World
 
@@ -181,5 +191,105 @@ def test_token_binding_deploys_any_erc20(world: World) -> None:
     async def body(rpc: EthRpc) -> None:
         token = await deploy(rpc, world.deployer, "TestToken", "Nine", "NINE", 9)
         assert await Token.at(rpc, token.address).decimals() == 9
+
+    world.anvil.run(body)
+
+
+class OneValidatorChain:
+    """The watcher's own node, reduced to what deposits need: one validator (the
+    watcher's key) whose attestations are recorded, nothing minted yet."""
+
+    chain_id = "finality-test"
+    validator_key = b"\x07" * 32
+
+    def __init__(self, vault: bytes, eth_chain_id: int, signer: EthSigner) -> None:
+        self.config = {"eth_chain_id": eth_chain_id, "vault": "0x" + vault.hex(), "scale": 10**10}
+        self.signer = signer
+        self.ops: list[list[Any]] = []
+
+    def is_validator(self) -> bool:
+        return True
+
+    async def bridge(self) -> dict[str, Any]:
+        return {
+            "configured": True,
+            "config": self.config,
+            "next_deposit_nonce": 1,
+            "minted": 0,
+            "halted": None,
+        }
+
+    async def deposit(self, nonce: int) -> dict[str, Any] | None:
+        return None
+
+    async def outbox(self, kind: str, start: int, limit: int) -> list[dict[str, Any]]:
+        return []
+
+    async def valset(self, which: int | str) -> dict[str, Any] | None:
+        return {"nonce": 1, "validators": [self.signer.address], "powers": [1]}
+
+    async def submit(self, op: list[Any]) -> str:
+        self.ops.append(op)
+        return "ab" * 32
+
+    def attested(self) -> list[int]:
+        return [int(op[1]) for op in self.ops if op[0] == 141]
+
+
+def test_watcher_in_finalized_mode_attests_only_finalized_deposits(
+    world: World, tmp_path: Path
+) -> None:
+    """No confirmation depth at all: only the finalized tag holds the deposit back, and
+    the scan cursor never passes the finalized block. A depth-mode watcher beside it
+    attests at once (the contrast shows the finalized rule is what waited)."""
+    signer = EthSigner.from_secret(b"\x01" * 32)
+    cursor_file = tmp_path / "cursor.json"
+
+    async def body(rpc: EthRpc) -> None:
+        b = world.bind(rpc)
+        start = await rpc.block_number() + 1
+
+        def watcher(finality: str, cursor: Path | None) -> tuple[BridgeWatcher, OneValidatorChain]:
+            chain = OneValidatorChain(world.vault18, world.chain_id, signer)
+            settings = WatcherSettings(
+                confirmations=0,
+                poll_interval=0.01,
+                finality=finality,
+                start_block=start,
+                cursor_path=cursor,
+            )
+            metrics = BridgeMetrics(CollectorRegistry())
+            return BridgeWatcher(settings, chain, RpcEthSource(rpc), signer, metrics), chain
+
+        final_w, final_chain = watcher("finalized", cursor_file)
+        depth_w, depth_chain = watcher("depth", None)
+        await approve_and_mint(b, b.token18, b.vault18, 5 * T18)
+        receipt = await b.vault18.deposit(world.user, 5 * T18, RECIPIENT)
+        deposit_block = receipt.block_number
+
+        await depth_w.step()
+        assert depth_chain.attested() == [1]  # depth 0: attested in the block it is in
+
+        held_back = 0
+        for _ in range(8):
+            await final_w.step()
+            finalized_block = await rpc.get_block("finalized")
+            assert finalized_block is not None
+            finalized = finalized_block.number
+            cursor = json.loads(cursor_file.read_text())["cursor"]
+            assert final_w.state.last_scanned <= finalized
+            assert cursor <= finalized + 1  # a restart never resumes past the finalized block
+            if finalized < deposit_block:
+                assert final_chain.attested() == []
+                held_back += 1
+                await rpc.mine(1)
+                continue
+            assert final_chain.attested() == [1]
+            [op] = final_chain.ops
+            assert op[4] == (5 * T18).to_bytes(32, "big") and op[5] == RECIPIENT
+            break
+        else:
+            raise AssertionError("the finalized block never reached the deposit")
+        assert held_back >= 1  # the deposit was mined but not final for at least a round
 
     world.anvil.run(body)
