@@ -92,7 +92,10 @@ def _wait_listening(log: Path, proc: subprocess.Popen[bytes], timeout: float) ->
 
 @contextmanager
 def start_anvil(
-    n_accounts: int = 6, extra_args: tuple[str, ...] = (), timeout: float = 30.0
+    n_accounts: int = 6,
+    extra_args: tuple[str, ...] = (),
+    timeout: float = 30.0,
+    chain_id: int = CHAIN_ID,
 ) -> Iterator[Anvil]:
     """Starts anvil, funds `n_accounts` deterministic accounts, always stops it."""
     if not os.access(ANVIL, os.X_OK):
@@ -111,7 +114,7 @@ def start_anvil(
                     "--port",
                     "0",
                     "--chain-id",
-                    str(CHAIN_ID),
+                    str(chain_id),
                     "--accounts",
                     "0",
                     "--slots-in-an-epoch",
@@ -124,7 +127,7 @@ def start_anvil(
             )
         try:
             hostport = _wait_listening(log, proc, timeout)
-            node = Anvil(f"http://{hostport}", CHAIN_ID, proc)
+            node = Anvil(f"http://{hostport}", chain_id, proc)
             node.accounts = [seeded_account(f"eth-{i}") for i in range(n_accounts)]
 
             async def fund(rpc: EthRpc) -> None:

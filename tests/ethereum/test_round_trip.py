@@ -3,7 +3,9 @@ transfer on the consortium chain, burn, relay, release on Ethereum; balances exa
 both sides, with the standard test token and the SCCTN-like one (returns false instead
 of reverting, rejects zero transfers, decimals set at deployment). Once the deposit is
 minted, a validator's explorer page (in Chromium) shows it minted with its attestations
-and the supply invariant as that validator's watcher read it from the vault."""
+and the supply invariant as that validator's watcher read it from the vault. Pointed at an
+Ethereum endpoint on another chain, `scctn bridge deposit`, `status` and `relay` refuse
+it."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ethereum.anvil import Anvil
+from scctn_node.bridge.rpc import EthRpc
+from tests.ethereum.anvil import CHAIN_ID, Anvil, start_anvil
 from tests.ethereum.bridge_net import ENV, BridgeNet, bridge_anvil, bridge_net, dump, wait_until
 from tests.integration.nodeproc import SCCTN
 
@@ -181,6 +184,47 @@ def test_round_trip(
             health = bn.health()
             assert health["bridge"]["invariant_ok"] is True
             assert "scctn_bridge_invariant_ok 1.0" in bn.metrics()
+            if cli:
+                wrong_chain_refused(bn, keyfile)
         except BaseException:
             print(dump(bn))
             raise
+
+
+def wrong_chain_refused(bn: BridgeNet, keyfile: str) -> None:
+    """An Ethereum endpoint on another chain than the bridge's eth_chain_id: deposit,
+    status and the relayer each refuse it with one stderr line naming both chain ids and
+    a non-zero exit, before sending anything."""
+    other_chain = CHAIN_ID + 1
+    deposits = bn.vault_view("depositNonce")
+    with start_anvil(n_accounts=0, chain_id=other_chain) as other:
+        common = ["--eth-rpc", other.url, "--node", bn.node.url]
+        commands = {
+            "deposit": ["deposit", *common, "--keyfile", keyfile, "--amount", "1", "--to"]
+            + [bn.address("alice")],
+            "status": ["status", *common],
+            "relay": ["relay", *common, "--keyfile", str(bn.relayer_keyfile())]
+            + ["--data", str(bn.root / "relayer-wrong-chain"), "--poll-interval", "0.3"],
+        }
+        for name, args in commands.items():
+            result = subprocess.run(
+                [*SCCTN, "bridge", *args],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **ENV},
+                timeout=60,
+            )
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode != 0, (name, result.stderr)
+            assert len(lines) == 1 and lines[0].startswith("error: wrong_chain:"), (name, lines)
+            assert str(other_chain) in lines[0] and str(CHAIN_ID) in lines[0], (name, lines)
+            assert result.stdout == "", (name, result.stdout)
+
+        senders = [bytes.fromhex(bn.depositor.address[2:])]
+        senders.append(bytes.fromhex(json.loads(bn.relayer_keyfile().read_text())["address"]))
+
+        async def sent_there(rpc: EthRpc) -> list[int]:
+            return [await rpc.get_transaction_count(a, "pending") for a in senders]
+
+        assert other.run(sent_there, isolate=False) == [0, 0]
+    assert bn.vault_view("depositNonce") == deposits
