@@ -11,20 +11,15 @@ from eth_account.signers.local import LocalAccount
 from primitives import eth
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import Token, Vault, VaultParams, deploy
+from scctn_node.errors import NodeError
 
 LOCAL_CHAIN_IDS = (31337, 1337)  # anvil, hardhat/ganache: test tokens allowed
 TEST_TOKENS = {"standard": "TestToken", "scctn-like": "ScctnLikeToken"}
 UINT256_MAX = 2**256 - 1
 
 
-class BridgeActionError(Exception):
+class BridgeActionError(NodeError):
     code = "bridge_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import coincurve
 from eth_account import Account
 from eth_hash.auto import keccak
 
+from scctn_node.errors import NodeError
 from scctn_node.keystore import eth_address_of_public
 
 KEY_BINDING_TAG = b"SCCTN bridge key binding\x00"
@@ -32,16 +33,10 @@ PASSWORD_ENV_VAR = "SCCTN_ETH_PASSWORD"
 V3_SCRYPT_N = 2**14
 
 
-class EthKeyError(Exception):
+class EthKeyError(NodeError):
     """An Ethereum key that cannot be read, decrypted or used. `code` is stable."""
 
     code = "eth_key_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ from scctn_node.bridge.vault import (
     withdrawal_arg,
 )
 from scctn_node.bridge.watcher import message_from_json
+from scctn_node.errors import NodeError
 
 log = logging.getLogger("scctn.relayer")
 
@@ -77,14 +78,8 @@ WAIT_ERRORS = {
 PAGE = 100
 
 
-class RelayerError(Exception):
+class RelayerError(NodeError):
     code = "relayer_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scctn_node.errors import NodeError
 from scctn_node.storage.kv import KVStore, LevelDBStore
 
 KIND_WITHDRAWAL = 1
@@ -39,12 +40,8 @@ KIND_NAMES = {
 }
 
 
-class RelayerStoreError(Exception):
+class RelayerStoreError(NodeError):
     code = "relayer_store"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(slots=True)

@@ -44,13 +44,12 @@ from scctn_node.bridge.scan import (
     invariant_reading,
     safe_head,
 )
+from scctn_node.errors import NodeError
+from vm.bridge_state import KINDS
+from vm.ops.bridge import BridgeAttest, BridgeRegisterKey, BridgeSign
 
 log = logging.getLogger("scctn.bridge")
 
-OP_REGISTER_KEY = 140
-OP_ATTEST = 141
-OP_SIGN = 143
-KIND_BY_NAME = {"withdrawal": 1, "valset": 2, "change": 3}
 RESUBMIT_AFTER = 20.0  # seconds before an attestation or signature is tried again
 OUTBOX_RESCAN = 120.0  # seconds between full outbox rescans (renewals, valset joins)
 OUTBOX_PAGE = 100
@@ -259,7 +258,7 @@ class BridgeWatcher:
         if self.now() - self._register_sent < RESUBMIT_AFTER:
             return
         proof = key_binding_proof(self.signer, self.chain.chain_id, self.chain.validator_key)
-        tx = await self.chain.submit([OP_REGISTER_KEY, self.signer.address_bytes, proof])
+        tx = await self.chain.submit(BridgeRegisterKey(self.signer.address_bytes, proof).to_wire())
         self._register_sent = self.now()
         log.info("bridge: registering key %s (tx %s)", self.signer.address, tx)
 
@@ -346,8 +345,10 @@ class BridgeWatcher:
         if len(d.recipient) != 20:
             # the vault refuses such deposits; never seen unless the vault is not ours
             raise WatcherError(f"deposit {d.nonce} names a {len(d.recipient)}-byte recipient")
-        op = [OP_ATTEST, d.nonce, d.tx_hash, d.log_index, d.amount.to_bytes(32, "big"), d.recipient]
-        tx = await self.chain.submit(op)
+        op = BridgeAttest(
+            d.nonce, d.tx_hash, d.log_index, d.amount.to_bytes(32, "big"), d.recipient
+        )
+        tx = await self.chain.submit(op.to_wire())
         self._submitted[("d", d.nonce)] = self.now()
         self.state.attested += 1
         self.metrics.attestations.inc()
@@ -412,7 +413,7 @@ class BridgeWatcher:
         if shown and shown.lower() != "0x" + digest.hex():
             raise WatcherError(f"{kind} {item_id}: the node's digest differs from ours; not signed")
         signature = self.signer.sign_digest(digest)
-        tx = await self.chain.submit([OP_SIGN, KIND_BY_NAME[kind], item_id, signature])
+        tx = await self.chain.submit(BridgeSign(KINDS[kind], item_id, signature).to_wire())
         self._submitted[(kind[0], item_id)] = self.now()
         self.state.signed += 1
         self.metrics.signatures.inc()
@@ -477,12 +478,8 @@ class BridgeWatcher:
         os.replace(tmp, path)
 
 
-class WatcherError(Exception):
+class WatcherError(NodeError):
     code = "bridge_watcher"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def outstanding(info: dict[str, Any]) -> int:
