@@ -484,16 +484,18 @@ class ConsensusDriver:
         return committed
 
     async def _deliver(self, d: Deliver) -> list[Effect]:
-        if d.seq <= self.chain.height:
-            return []  # executed before a restart
-        if d.seq != self.chain.height + 1:
-            raise ConsensusError(f"delivered {d.seq} after executing {self.chain.height}")
         started = time.perf_counter()
-        block = self.chain.block_for(d.seq, d.payload)
-        mempool = self.chain.mempool
-        if not len(mempool) or any(t.hash in mempool for t in block.txs):
-            self._progress = True  # a block with our transactions, or nothing to wait for
+        # The height is read, and the block built, under the commit lock: block sync
+        # (`_sync`) commits from another task, and may have taken this height meanwhile.
         async with self.commit_lock:
+            if d.seq <= self.chain.height:
+                return []  # executed before a restart, or by block sync just now
+            if d.seq != self.chain.height + 1:
+                raise ConsensusError(f"delivered {d.seq} after executing {self.chain.height}")
+            block = self.chain.block_for(d.seq, d.payload)
+            mempool = self.chain.mempool
+            if not len(mempool) or any(t.hash in mempool for t in block.txs):
+                self._progress = True  # a block with our transactions, or nothing to wait for
             committed = await trio.to_thread.run_sync(self._commit, block, d)
         self.chain.finish(committed)
         if d.seq % self.settings.checkpoint_interval == 0:
@@ -523,18 +525,20 @@ async def _commit_synced(
     driver: ConsensusDriver, payload: bytes | None, cert: CommitCertificate
 ) -> Committed | None:
     """Check a synced certified payload for the next height and execute it; None (and a
-    warning) when the peer's certificate does not hold."""
+    warning) when the peer's certificate does not hold, or when it is not for the next
+    height (consensus may have delivered that height meanwhile: the check is made under
+    the commit lock, so the two never commit one height twice)."""
     chain = driver.chain
-    seq = chain.height + 1
-    try:
-        verify_commit_certificate(cert, chain.epoch_at(seq).consensus_set, chain.chain_id)
-    except InvalidCertificate as exc:
-        log.warning("block sync: a peer sent a bad certificate for %d: %s", seq, exc)
-        return None
-    if cert.seq != seq:
-        return None
-    block = chain.block_for(seq, payload)
     async with driver.commit_lock:
+        seq = chain.height + 1
+        if cert.seq != seq:
+            return None
+        try:
+            verify_commit_certificate(cert, chain.epoch_at(seq).consensus_set, chain.chain_id)
+        except InvalidCertificate as exc:
+            log.warning("block sync: a peer sent a bad certificate for %d: %s", seq, exc)
+            return None
+        block = chain.block_for(seq, payload)
         committed = await trio.to_thread.run_sync(chain.commit, block, cert, payload)
     chain.finish(committed)
     await driver.on_commit(committed, 0.0)

@@ -45,3 +45,17 @@ def node_factory(tmp_path: Path) -> Iterator[list[NodeProcess]]:
     yield nodes
     for n in nodes:
         n.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """On a failure, attach the last lines of every node log the test wrote, so that a
+    node that crashed or misbehaved in CI can be read from the report alone."""
+    outcome = yield
+    report = outcome.get_result()
+    tmp = getattr(item, "funcargs", {}).get("tmp_path")
+    if not report.failed or not isinstance(tmp, Path):
+        return
+    for log in sorted(tmp.rglob("node.log")):
+        lines = log.read_text(errors="replace").splitlines()[-40:]
+        report.sections.append((f"node log {log.relative_to(tmp)}", "\n".join(lines)))

@@ -89,6 +89,15 @@ class NodeProcess:
                 json.loads(raw) if raw[:1] == b"{" else raw,
                 {k.lower(): v for k, v in exc.headers.items()},
             )
+        except urllib.error.URLError as exc:
+            # Name the node, whether its process still runs, and its last words: a node
+            # that refuses while "alive" is usually one on its way out after a crash.
+            state = "no process" if self.proc is None else f"exit code {self.proc.poll()}"
+            tail = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+            exc.add_note(
+                f"{method} {self.url}{path} ({self.home.name}, {state}); log tail:\n{tail}"
+            )
+            raise
 
     def get(self, path: str) -> Any:
         status, body, _ = self.request("GET", path)
