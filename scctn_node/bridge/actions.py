@@ -101,6 +101,19 @@ async def deploy_bridge(
     )
 
 
+async def open_vault(rpc: EthRpc, vault_address: bytes) -> Vault:
+    """The vault at `vault_address`, after checking there is a contract there: an address
+    given for another chain (or mistyped) has no code, and calls to it would "succeed"
+    without doing anything."""
+    if not await rpc.get_code(vault_address):
+        raise BridgeActionError(
+            f"no contract at {eth.to_checksum(vault_address)} on Ethereum chain "
+            f"{await rpc.chain_id()}: wrong vault address or wrong endpoint",
+            "no_vault",
+        )
+    return Vault.at(rpc, vault_address)
+
+
 async def deposit(
     rpc: EthRpc, account: LocalAccount, vault_address: bytes, amount: int, recipient: bytes
 ) -> dict[str, Any]:
@@ -109,24 +122,29 @@ async def deposit(
         raise BridgeActionError("the amount must be positive", "bad_amount")
     if len(recipient) != 20:
         raise BridgeActionError("the recipient is a 20-byte consortium address", "bad_address")
-    vault = Vault.at(rpc, vault_address)
+    vault = await open_vault(rpc, vault_address)
     token = Token.at(rpc, await vault.token())
     me = bytes.fromhex(account.address[2:])
     if await token.allowance(me, vault_address) < amount:
         await token.approve(account, vault_address, amount)
     receipt = await vault.deposit(account, amount, recipient)
     events = vault.events(receipt, "Deposited")
-    nonce = int(events[0].args["nonce"]) if events else None
+    if not events:  # our vault always logs a deposit: this contract is something else
+        raise BridgeActionError(
+            f"the deposit transaction 0x{receipt.tx_hash.hex()} logged no Deposited event: "
+            f"{eth.to_checksum(vault_address)} is not an SCCTN vault",
+            "no_vault",
+        )
     return {
-        "nonce": nonce,
-        "amount": int(events[0].args["amount"]) if events else amount,
+        "nonce": int(events[0].args["nonce"]),
+        "amount": int(events[0].args["amount"]),
         "tx": "0x" + receipt.tx_hash.hex(),
         "block": receipt.block_number,
     }
 
 
 async def vault_status(rpc: EthRpc, vault_address: bytes) -> dict[str, Any]:
-    vault = Vault.at(rpc, vault_address)
+    vault = await open_vault(rpc, vault_address)
     token_address = await vault.token()
     token = Token.at(rpc, token_address)
     scale = int(await vault.scale())

@@ -446,8 +446,8 @@ def _relay_one(
     timeout: float,
 ) -> str:
     """Wait for a quorum of signatures of the vault's current set, then send `withdraw`."""
+    from scctn_node.bridge.actions import open_vault
     from scctn_node.bridge.relayer import quorum_signatures
-    from scctn_node.bridge.vault import Vault
     from scctn_node.bridge.watcher import message_from_json
 
     info = _bridge_info(client)
@@ -458,7 +458,7 @@ def _relay_one(
     async def main() -> str:
         rpc = await _rpc_checked(eth_rpc, chain_id)
         try:
-            vault = Vault.at(rpc, vault_address)
+            vault = await open_vault(rpc, vault_address)
             deadline = time.monotonic() + timeout
             while True:
                 if await vault.used(wid):
@@ -506,7 +506,7 @@ def pause_cmd(
     output: str,
 ) -> None:
     """Pause the vault now (the guardian's key). Unpausing takes a signed VaultChange."""
-    from scctn_node.bridge.vault import Vault
+    from scctn_node.bridge.actions import open_vault
 
     if vault_text:
         vault_address = eth_address(vault_text, "vault")
@@ -519,7 +519,10 @@ def pause_cmd(
     async def main() -> str:
         rpc = await _rpc_checked(eth_rpc, None)
         try:
-            receipt = await Vault.at(rpc, vault_address).pause(account)
+            vault = await open_vault(rpc, vault_address)
+            receipt = await vault.pause(account)
+            if not await vault.paused():  # never report a pause that did not happen
+                fail("not_paused", f"the vault is not paused after {receipt.tx_hash.hex()}")
             return "0x" + receipt.tx_hash.hex()
         finally:
             await rpc.aclose()

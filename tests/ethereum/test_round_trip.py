@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from primitives import eth
 from scctn_node.bridge.rpc import EthRpc
 from tests.ethereum.anvil import CHAIN_ID, Anvil, start_anvil
 from tests.ethereum.bridge_net import ENV, BridgeNet, bridge_anvil, bridge_net, dump, wait_until
@@ -194,7 +195,8 @@ def test_round_trip(
 def wrong_chain_refused(bn: BridgeNet, keyfile: str) -> None:
     """An Ethereum endpoint on another chain than the bridge's eth_chain_id: deposit,
     status and the relayer each refuse it with one stderr line naming both chain ids and
-    a non-zero exit, before sending anything."""
+    a non-zero exit, before sending anything. Given only `--vault` (no node to compare
+    chain ids with), deposit and pause find no contract there and refuse (`no_vault`)."""
     other_chain = CHAIN_ID + 1
     deposits = bn.vault_view("depositNonce")
     with start_anvil(n_accounts=0, chain_id=other_chain) as other:
@@ -219,6 +221,29 @@ def wrong_chain_refused(bn: BridgeNet, keyfile: str) -> None:
             assert len(lines) == 1 and lines[0].startswith("error: wrong_chain:"), (name, lines)
             assert str(other_chain) in lines[0] and str(CHAIN_ID) in lines[0], (name, lines)
             assert result.stdout == "", (name, result.stdout)
+        vault = [
+            "--eth-rpc",
+            other.url,
+            "--vault",
+            eth.to_checksum(bn.vault_address),
+            "--keyfile",
+            keyfile,
+        ]
+        for args in (
+            ["deposit", *vault, "--amount", "1", "--to", bn.address("alice")],
+            ["pause", *vault],
+        ):
+            result = subprocess.run(
+                [*SCCTN, "bridge", *args],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **ENV},
+                timeout=60,
+            )
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode != 0 and result.stdout == "", (args[0], result)
+            assert len(lines) == 1 and lines[0].startswith("error: no_vault:"), (args[0], lines)
+            assert str(other_chain) in lines[0], lines
 
         senders = [bytes.fromhex(bn.depositor.address[2:])]
         senders.append(bytes.fromhex(json.loads(bn.relayer_keyfile().read_text())["address"]))
