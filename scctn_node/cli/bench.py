@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
+
+from scctn_node.cli.common import fail, handle_errors
 
 
 @click.group("bench")
@@ -81,15 +84,31 @@ def merkle(total_keys: int, update_keys: int, rounds: int) -> None:
 @click.option("--deposits", default=40, show_default=True)
 @click.option("--withdrawals", default=40, show_default=True)
 @click.option("--confirmations", default=2, show_default=True)
-def bridge_bench(deposits: int, withdrawals: int, confirmations: int) -> None:
+@click.option(
+    "--anvil",
+    "anvil_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="anvil binary (default: $SCCTN_ANVIL, node_modules/ here or in the source tree "
+    "(`npm ci`), then PATH)",
+)
+@handle_errors
+def bridge_bench(
+    deposits: int, withdrawals: int, confirmations: int, anvil_path: Path | None
+) -> None:
     """Deposits and withdrawals per minute end to end on anvil with 4 validators."""
     from scctn_node.bench.bridge import BridgeBenchSettings, run
+    from scctn_node.bridge.anvil import AnvilMissing, find_anvil
 
     if deposits < 1 or withdrawals < 1 or confirmations < 0:
         raise click.BadParameter("--deposits and --withdrawals >= 1, --confirmations >= 0")
+    try:
+        binary = find_anvil(anvil_path)
+    except AnvilMissing as exc:
+        fail(exc.code, exc.message, 2)
     _print(
         "bridge on anvil (4 validators, a block per second)",
-        run(BridgeBenchSettings(deposits, withdrawals, confirmations)),
+        run(BridgeBenchSettings(deposits, withdrawals, confirmations, anvil=binary)),
     )
 
 

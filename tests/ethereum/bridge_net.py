@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,13 +20,14 @@ from eth_account.signers.local import LocalAccount
 
 from primitives import eth
 from primitives.keys import PrivateKey, format_address
+from scctn_node.bench.bridge import BLOCK_TIME, free_ports, wait_until
+from scctn_node.bridge.anvil import Anvil, start_anvil
 from scctn_node.bridge.ethkeys import load_v3, write_v3
 from scctn_node.bridge.localnet import ANVIL_DEV_KEY, BridgeSetup, load_bridge_info
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import Token, Vault
 from scctn_node.keystore import Keystore
 from scctn_node.localnet import LOCALNET_PASSPHRASE, Localnet, create_network
-from tests.ethereum.anvil import Anvil, start_anvil
 from tests.integration.nodeproc import SCCTN, NodeProcess
 from vm.ops.catalog import decode_operation
 from vm.ops.registry import CODE_BY_NAME
@@ -35,41 +35,6 @@ from vm.tx import Transaction
 
 T = TypeVar("T")
 ENV = {"SCCTN_PASSPHRASE": LOCALNET_PASSPHRASE, "SCCTN_ETH_PASSWORD": LOCALNET_PASSPHRASE}
-BLOCK_TIME = "1"  # seconds between anvil blocks (confirmations x this = mint latency)
-
-
-def wait_until(what: str, fn: Callable[[], T], timeout: float = 60.0, every: float = 0.2) -> T:
-    """Poll `fn` until it returns something truthy; its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(every)
-
-
-def free_ports(n: int) -> int:
-    """A base port with `n` consecutive free ports (a localnet uses base + i)."""
-    import random
-    import socket
-
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000 - n)
-        socks = []
-        try:
-            for i in range(n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", base + i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no block of free ports")
 
 
 @contextmanager

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from scctn_node.bridge.anvil import Anvil, AnvilMissing, start_anvil
 from scctn_node.bridge.rpc import EthRpc
-from tests.ethereum.anvil import Anvil, AnvilMissing, start_anvil
 from tests.ethereum.world import World, deploy_world
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from genesis.document import load_genesis
 from primitives.keys import PrivateKey, format_address
-from tests.ethereum.anvil import Anvil, start_anvil
-from tests.ethereum.bridge_net import free_ports
+from scctn_node.bench.bridge import free_ports
+from scctn_node.bridge.anvil import Anvil, start_anvil
 from tests.integration.nodeproc import SCCTN
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from scctn_node.bridge.anvil import Anvil
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import Vault
 from scctn_node.keystore import Keystore
 from scctn_node.localnet import LOCALNET_PASSPHRASE
-from tests.ethereum.anvil import Anvil
 from tests.ethereum.bridge_net import (
     ENV,
     BridgeNet,

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from primitives import eth
+from scctn_node.bridge.anvil import CHAIN_ID, Anvil, start_anvil
 from scctn_node.bridge.rpc import EthRpc
-from tests.ethereum.anvil import CHAIN_ID, Anvil, start_anvil
 from tests.ethereum.bridge_net import ENV, BridgeNet, bridge_anvil, bridge_net, dump, wait_until
 from tests.integration.nodeproc import SCCTN
 

@@ -8,9 +8,9 @@ from collections.abc import Awaitable
 import pytest
 
 from primitives.eth import Valset, VaultChange, Withdrawal, message_digest
+from scctn_node.bridge.anvil import address_of
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import VaultError, typed_digest
-from tests.ethereum.anvil import address_of
 from tests.ethereum.world import (
     DAY,
     OTHER_KEYS,

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from scctn_node.bridge.anvil import address_of
 from scctn_node.bridge.ethkeys import EthSigner
 from scctn_node.bridge.metrics import BridgeMetrics
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import Token, Vault, VaultError, VaultParams, deploy
 from scctn_node.bridge.watcher import BridgeWatcher, RpcEthSource, WatcherSettings
-from tests.ethereum.anvil import address_of
 from tests.ethereum.world import T6, T18, Bound, World
 
 RECIPIENT = bytes.fromhex("00112233445566778899aabbccddeeff00112233")

@@ -8,6 +8,7 @@ import socket
 import pytest
 import trio
 
+from scctn_node.bridge.anvil import CHAIN_ID, address_of
 from scctn_node.bridge.rpc import EthConnectionError, EthRpc, EthRpcError
 from scctn_node.bridge.vault import (
     Fees,
@@ -18,7 +19,6 @@ from scctn_node.bridge.vault import (
     suggest_fees,
     wait_for_receipt,
 )
-from tests.ethereum.anvil import CHAIN_ID, address_of
 from tests.ethereum.world import T18, World
 
 BOB = bytes.fromhex("b0b0000000000000000000000000000000000003")

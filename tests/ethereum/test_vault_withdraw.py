@@ -8,6 +8,7 @@ import pytest
 from eth_account import Account
 
 from primitives.eth import HALF_N, SECP256K1_N, Withdrawal, message_digest
+from scctn_node.bridge.anvil import address_of
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import (
     Token,
@@ -19,7 +20,6 @@ from scctn_node.bridge.vault import (
     sign_message,
     typed_digest,
 )
-from tests.ethereum.anvil import address_of
 from tests.ethereum.world import DAY, PARAMS18, T18, VALIDATOR_KEYS, Bound, World, make_valset
 
 ALICE = bytes.fromhex("a11ce00000000000000000000000000000000001")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from eth_account.signers.local import LocalAccount
 
 from primitives.eth import Valset, VaultChange, Withdrawal
+from scctn_node.bridge.anvil import Anvil, address_of, seeded_key
 from scctn_node.bridge.rpc import EthRpc
 from scctn_node.bridge.vault import (
     Token,
@@ -19,7 +20,6 @@ from scctn_node.bridge.vault import (
     deploy,
     sign_message,
 )
-from tests.ethereum.anvil import Anvil, address_of, seeded_key
 
 T18 = 10**18  # one token of an 18-decimals token
 T6 = 10**6
