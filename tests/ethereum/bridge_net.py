@@ -1,6 +1,7 @@
-"""A 4-validator bridge localnet on a real anvil, for the end-to-end bridge tests and the
-benchmark: `scctn localnet`'s own setup (bridge keys, token and vault deployed before
-genesis, watchers configured), real node processes, the relayer as `scctn bridge relay`.
+"""A 4-validator bridge localnet on a real anvil, for the end-to-end bridge tests:
+`scctn localnet`'s own setup (bridge keys, token and vault deployed before genesis,
+watchers configured), real node processes, the relayer as `scctn bridge relay`. The
+benchmark (scctn_node/bench/bridge.py) builds the same network from the package alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -33,7 +34,6 @@ from vm.ops.catalog import decode_operation
 from vm.ops.registry import CODE_BY_NAME
 from vm.tx import Transaction
 
-T = TypeVar("T")
 ENV = {"SCCTN_PASSPHRASE": LOCALNET_PASSPHRASE, "SCCTN_ETH_PASSWORD": LOCALNET_PASSPHRASE}
 
 
