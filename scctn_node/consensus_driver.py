@@ -606,6 +606,8 @@ async def state_sync(driver: ConsensusDriver, checkpoint: CheckpointCertificate)
 
     log.info("state sync: installing the snapshot at %d (%d chunks)", h, manifest.chunk_count)
     async with driver.commit_lock:
+        if chain.height != 0:  # consensus executed a block while we fetched: go by blocks
+            return False
         try:
             await trio.to_thread.run_sync(
                 partial(
