@@ -25,11 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import coincurve
 from eth_hash.auto import keccak as _keccak
-from eth_keys.backends.coincurve import CoinCurveECCBackend
-from eth_keys.exceptions import BadSignature
-from eth_keys.main import KeyAPI
-from eth_utils.exceptions import ValidationError
 
 from primitives.errors import PrimitivesError
 
@@ -44,7 +41,6 @@ DOMAIN_NAME = "SCCTN Bridge"
 DOMAIN_VERSION = "1"
 KEY_BINDING_TAG = b"SCCTN bridge key binding\x00"
 
-_KEYS = KeyAPI(CoinCurveECCBackend())
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -105,17 +101,21 @@ def public_key_to_address(public_key64: bytes) -> bytes:
 
 
 def address_of_private_key(private_key: bytes) -> bytes:
-    address: str = _private(private_key).public_key.to_address()
-    return bytes.fromhex(address[2:])
+    return public_key_to_address(_uncompressed(_private(private_key).public_key))
 
 
-def _private(private_key: bytes) -> Any:
+def _private(private_key: bytes) -> coincurve.PrivateKey:
     if len(private_key) != 32:
         raise EthError("a secp256k1 private key is 32 bytes")
-    try:
-        return _KEYS.PrivateKey(private_key)
-    except ValidationError as exc:
+    try:  # libsecp256k1 refuses 0 and scalars >= the group order
+        return coincurve.PrivateKey(private_key)
+    except ValueError as exc:
         raise EthError("not a valid secp256k1 private key") from exc
+
+
+def _uncompressed(public: coincurve.PublicKey) -> bytes:
+    """x || y, 64 bytes (without the 0x04 prefix)."""
+    return bytes(public.format(compressed=False))[1:]
 
 
 # --- signatures ---------------------------------------------------------------------
@@ -125,8 +125,8 @@ def sign(private_key: bytes, digest: bytes) -> bytes:
     """A 65-byte r || s || v (v 27/28, low s) signature of a 32-byte digest."""
     if len(digest) != 32:
         raise EthError("a digest is 32 bytes")
-    sig = _private(private_key).sign_msg_hash(digest)
-    r, s, v = int(sig.r), int(sig.s), int(sig.v)
+    sig = _private(private_key).sign_recoverable(digest, hasher=None)  # r || s || recid
+    r, s, v = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
     if s > HALF_N:  # libsecp256k1 signs low-s already; normalise anyway
         s, v = SECP256K1_N - s, v ^ 1
     return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((v + 27,))
@@ -147,11 +147,12 @@ def recover(digest: bytes, signature: bytes) -> bytes:
     if not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
         raise InvalidSignature("signature r or s out of range (high s is refused)")
     try:
-        sig = _KEYS.Signature(vrs=(v - 27, r, s))
-        public = sig.recover_public_key_from_msg_hash(digest)
-    except (BadSignature, ValidationError, ValueError) as exc:
+        public = coincurve.PublicKey.from_signature_and_message(
+            signature[:64] + bytes((v - 27,)), digest, hasher=None
+        )
+    except ValueError as exc:  # no point has x = r, or the recovered point is infinity
         raise InvalidSignature("the signature recovers no public key") from exc
-    return public_key_to_address(bytes(public.to_bytes()))
+    return public_key_to_address(_uncompressed(public))
 
 
 # --- EIP-712 ------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from eth_hash.auto import keccak
-from eth_utils.address import to_checksum_address
 
+from primitives.eth import to_checksum
 from primitives.keys import SEED_SIZE, PrivateKey, address_of, format_address
 
 FORMAT_VERSION = 1
@@ -189,7 +189,7 @@ def _secp256k1_public(secret: bytes) -> bytes:
 def eth_address_of_public(public_key: bytes) -> str:
     """The EIP-55 checksummed Ethereum address of a secp256k1 public key (33 or 65 bytes)."""
     point = coincurve.PublicKey(public_key).format(compressed=False)
-    return str(to_checksum_address(keccak(point[1:])[-20:]))
+    return to_checksum(keccak(point[1:])[-20:])
 
 
 _KEY_TYPES: dict[str, _KeyType] = {

@@ -4,6 +4,10 @@ Ethereum accounts (V3 keystore files).
 Ethereum keys come from an encrypted V3 keystore file (`--keyfile`), its password from
 `--password-file`, else $SCCTN_ETH_PASSWORD, else a prompt. Every failure is one line on
 stderr and a non-zero exit (1 refused, 2 unreachable or a wrong command line).
+
+eth_account and the bridge modules built on it are imported inside the commands that use
+them: they take a third of a second to load, which every `scctn` call would otherwise
+pay, bridge or not.
 """
 
 from __future__ import annotations
@@ -31,15 +35,16 @@ T = TypeVar("T")
 
 def bridge_errors(func: F) -> F:
     """Ethereum-side errors as one stderr line, on top of the CLI's usual handling."""
-    from scctn_node.bridge.actions import BridgeActionError
-    from scctn_node.bridge.ethkeys import EthKeyError
-    from scctn_node.bridge.relayer import RelayerError
-    from scctn_node.bridge.rpc import EthConnectionError, EthRpcError
-    from scctn_node.bridge.store import RelayerStoreError
-    from scctn_node.bridge.vault import VaultError
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from scctn_node.bridge.actions import BridgeActionError
+        from scctn_node.bridge.ethkeys import EthKeyError
+        from scctn_node.bridge.relayer import RelayerError
+        from scctn_node.bridge.rpc import EthConnectionError, EthRpcError
+        from scctn_node.bridge.store import RelayerStoreError
+        from scctn_node.bridge.vault import VaultError
+
         try:
             return func(*args, **kwargs)
         except EthConnectionError as exc:
@@ -63,6 +68,7 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 
 def eth_address(text: str, what: str = "address") -> bytes:
+
     try:
         return eth.parse_eth_address(text)
     except PrimitivesError as exc:
@@ -157,6 +163,7 @@ def account_new(out_path: str, password_file: str | None, output: str) -> None:
 @bridge_errors
 def account_show(keyfile: str, output: str) -> None:
     """The address of a V3 keystore file (no password needed)."""
+
     try:
         doc = json.loads(Path(keyfile).read_text())
         address = "0x" + str(doc["address"]).removeprefix("0x")
