@@ -19,7 +19,7 @@ from primitives import codec
 from primitives.errors import InvalidAddress
 from primitives.hashing import Digest, Tags, digest
 from primitives.keys import format_address, parse_address
-from vm import governance, ledger
+from vm import bridge_state, governance, ledger
 from vm.ops.registry import CODE_BY_NAME
 
 
@@ -90,6 +90,17 @@ class GenesisBridge:
     withdraw_ttl: int = 86_400
     symbol: str = "SCCTN"
     validators: tuple[GenesisBridgeKey, ...] = ()
+
+    def config(self) -> bridge_state.Config:
+        """The bridge module's configuration that this section sets at genesis."""
+        return bridge_state.Config(
+            self.eth_chain_id,
+            self.vault,
+            self.token_decimals,
+            self.wrapped_decimals,
+            self.withdraw_ttl,
+            self.symbol,
+        )
 
     def to_wire(self) -> list[object]:
         return [
@@ -529,21 +540,12 @@ def _validate_bridge(doc: GenesisDoc) -> None:
     if b is None:
         return
     from primitives import eth
-    from vm import bridge, bridge_state
+    from vm import bridge
     from vm.errors import ExecutionFailure
 
     where = "genesis.bridge"
     try:
-        bridge.check_config(
-            bridge_state.Config(
-                b.eth_chain_id,
-                b.vault,
-                b.token_decimals,
-                b.wrapped_decimals,
-                b.withdraw_ttl,
-                b.symbol,
-            )
-        )
+        bridge.check_config(b.config())
     except ExecutionFailure as exc:
         raise GenesisError(f"{where}: {exc.message}") from exc
     if any(a.symbol == b.symbol for a in doc.assets):

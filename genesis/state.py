@@ -4,7 +4,7 @@ and the validator set, as state writes."""
 from __future__ import annotations
 
 from genesis.document import GenesisDoc, GenesisError
-from vm import bridge, bridge_state, governance, ledger, params, validators
+from vm import bridge, governance, ledger, params, validators
 from vm.context import BlockContext, ExecContext
 from vm.errors import ExecutionFailure
 from vm.state import EmptyState, StateView
@@ -71,17 +71,7 @@ def _bridge_state(doc: GenesisDoc, ctx: ExecContext) -> None:
     b = doc.bridge
     assert b is not None
     try:
-        bridge.configure(
-            ctx,
-            bridge_state.Config(
-                b.eth_chain_id,
-                b.vault,
-                b.token_decimals,
-                b.wrapped_decimals,
-                b.withdraw_ttl,
-                b.symbol,
-            ),
-        )
+        bridge.configure(ctx, b.config())
         for k in b.validators:
             bridge.bind(ctx.state, doc.chain_id, k.public_key, k.eth_address, k.proof)
         bridge.record_valset(ctx.state)

@@ -131,6 +131,21 @@ password_opt = click.option(
 node_opt = click.option("--node", default=None, help="consortium node API URL")
 home_opt = click.option("--home", type=click.Path(path_type=Path), default=None)
 out_opt = click.option("--output", "-o", type=click.Choice(["json", "text"]), default="text")
+vault_opt = click.option(
+    "--vault", "vault_text", default=None, help="default: the node's configured vault"
+)
+
+
+def _vault_target(
+    vault_text: str | None, node: str | None, home: Path | None
+) -> tuple[bytes, int | None]:
+    """The vault to act on and the Ethereum chain id it must be on: `--vault` alone gives
+    no chain id to check (the caller checks that a contract is there), the node's bridge
+    configuration gives both."""
+    if vault_text:
+        return eth_address(vault_text, "vault"), None
+    config = _bridge_info(NodeClient(resolve_node(node, home)))["config"]
+    return eth_address(config["vault"]), int(config["eth_chain_id"])
 
 
 @click.group("bridge")
@@ -306,7 +321,7 @@ def _uint(text: str, what: str) -> int:
 @password_opt
 @node_opt
 @home_opt
-@click.option("--vault", "vault_text", default=None, help="default: the node's configured vault")
+@vault_opt
 @click.option(
     "--amount", required=True, help="token units (e.g. 10**18 for 1 token of 18 decimals)"
 )
@@ -331,13 +346,7 @@ def deposit_cmd(
         to = parse_address(recipient)
     except PrimitivesError as exc:
         fail("bad_address", f"--to: {getattr(exc, 'message', exc)}", 2)
-    expect: int | None = None
-    if vault_text:
-        vault = eth_address(vault_text, "vault")
-    else:
-        info = _bridge_info(NodeClient(resolve_node(node, home)))
-        vault = eth_address(info["config"]["vault"])
-        expect = int(info["config"]["eth_chain_id"])
+    vault, expect = _vault_target(vault_text, node, home)
     value = _uint(amount, "amount")
     account = load_account(keyfile, password_file)
 
@@ -500,7 +509,7 @@ def _relay_one(
 @password_opt
 @node_opt
 @home_opt
-@click.option("--vault", "vault_text", default=None, help="default: the node's configured vault")
+@vault_opt
 @out_opt
 @bridge_errors
 def pause_cmd(
@@ -515,16 +524,11 @@ def pause_cmd(
     """Pause the vault now (the guardian's key). Unpausing takes a signed VaultChange."""
     from scctn_node.bridge.actions import open_vault
 
-    if vault_text:
-        vault_address = eth_address(vault_text, "vault")
-    else:
-        vault_address = eth_address(
-            _bridge_info(NodeClient(resolve_node(node, home)))["config"]["vault"]
-        )
+    vault_address, expect = _vault_target(vault_text, node, home)
     account = load_account(keyfile, password_file)
 
     async def main() -> str:
-        rpc = await _rpc_checked(eth_rpc, None)
+        rpc = await _rpc_checked(eth_rpc, expect)
         try:
             vault = await open_vault(rpc, vault_address)
             receipt = await vault.pause(account)

@@ -192,9 +192,25 @@ def test_round_trip(
             raise
 
 
+def refused(args: list[str], code: str) -> str:
+    """Runs `scctn bridge <args>`; asserts a non-zero exit, nothing on stdout and one
+    stderr line `error: <code>: ...`, and returns that line."""
+    result = subprocess.run(
+        [*SCCTN, "bridge", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=60,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and result.stdout == "", (args[0], result)
+    assert len(lines) == 1 and lines[0].startswith(f"error: {code}:"), (args[0], lines)
+    return lines[0]
+
+
 def wrong_chain_refused(bn: BridgeNet, keyfile: str) -> None:
     """An Ethereum endpoint on another chain than the bridge's eth_chain_id: deposit,
-    status and the relayer each refuse it with one stderr line naming both chain ids and
+    status, pause and the relayer each refuse it with one stderr line naming both chain ids and
     a non-zero exit, before sending anything. Given only `--vault` (no node to compare
     chain ids with), deposit and pause find no contract there and refuse (`no_vault`)."""
     other_chain = CHAIN_ID + 1
@@ -205,45 +221,20 @@ def wrong_chain_refused(bn: BridgeNet, keyfile: str) -> None:
             "deposit": ["deposit", *common, "--keyfile", keyfile, "--amount", "1", "--to"]
             + [bn.address("alice")],
             "status": ["status", *common],
+            "pause": ["pause", *common, "--keyfile", keyfile],
             "relay": ["relay", *common, "--keyfile", str(bn.relayer_keyfile())]
             + ["--data", str(bn.root / "relayer-wrong-chain"), "--poll-interval", "0.3"],
         }
         for name, args in commands.items():
-            result = subprocess.run(
-                [*SCCTN, "bridge", *args],
-                capture_output=True,
-                text=True,
-                env={**os.environ, **ENV},
-                timeout=60,
-            )
-            lines = result.stderr.strip().splitlines()
-            assert result.returncode != 0, (name, result.stderr)
-            assert len(lines) == 1 and lines[0].startswith("error: wrong_chain:"), (name, lines)
-            assert str(other_chain) in lines[0] and str(CHAIN_ID) in lines[0], (name, lines)
-            assert result.stdout == "", (name, result.stdout)
-        vault = [
-            "--eth-rpc",
-            other.url,
-            "--vault",
-            eth.to_checksum(bn.vault_address),
-            "--keyfile",
-            keyfile,
-        ]
+            line = refused(args, "wrong_chain")
+            assert str(other_chain) in line and str(CHAIN_ID) in line, (name, line)
+        vault = ["--eth-rpc", other.url, "--vault", eth.to_checksum(bn.vault_address)]
+        vault += ["--keyfile", keyfile]
         for args in (
             ["deposit", *vault, "--amount", "1", "--to", bn.address("alice")],
             ["pause", *vault],
         ):
-            result = subprocess.run(
-                [*SCCTN, "bridge", *args],
-                capture_output=True,
-                text=True,
-                env={**os.environ, **ENV},
-                timeout=60,
-            )
-            lines = result.stderr.strip().splitlines()
-            assert result.returncode != 0 and result.stdout == "", (args[0], result)
-            assert len(lines) == 1 and lines[0].startswith("error: no_vault:"), (args[0], lines)
-            assert str(other_chain) in lines[0], lines
+            assert str(other_chain) in refused(args, "no_vault"), args[0]
 
         senders = [bytes.fromhex(bn.depositor.address[2:])]
         senders.append(bytes.fromhex(json.loads(bn.relayer_keyfile().read_text())["address"]))
